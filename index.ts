@@ -1,0 +1,39 @@
+/**
+ * kuar: config -> cluster -> bootstrap -> workloads -> stack outputs.
+ * Config is read and validated once; nothing registers if it is wrong.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Bootstrap } from "./bootstrap/index.js";
+import { readStackConfig } from "./config/load.js";
+import { targetByName } from "./providers/registry.js";
+import { Workloads } from "./workloads/index.js";
+
+const { config, secrets } = readStackConfig();
+const stack = pulumi.getStack();
+
+const cluster = targetByName(config.target).create("kuar", config.settings, {
+  stack,
+  ephemeral: config.ephemeral,
+  secrets: { k3sToken: secrets.k3sToken },
+});
+
+const bootstrap = new Bootstrap("kuar", {
+  cluster,
+  addons: config.addons,
+  secrets: { acmeEabHmacKey: secrets.acmeEabHmacKey },
+});
+
+const workloads = new Workloads(
+  "kuar",
+  { cluster, platform: bootstrap.platform, config: config.workloads, secrets },
+  { dependsOn: bootstrap },
+);
+
+export const target = config.target;
+export const clusterName = cluster.name;
+export const kubeconfig = pulumi.secret(cluster.kubeconfig);
+export const capabilities = cluster.capabilities;
+export const skippedAddons = bootstrap.skipped;
+export const endpoints = workloads.endpoints;
+export const ephemeral = config.ephemeral;
+export const expiresAt = config.expiresAt;

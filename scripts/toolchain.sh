@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Builds kuar's run-time toolchain from Go modules, cached by version outside the repo.
+#
+#   scripts/toolchain.sh            build what is missing, print the bin directory last
+#   scripts/toolchain.sh --check    exit 0 when everything is built, 1 otherwise (builds nothing)
+#   scripts/toolchain.sh --print    print the bin directory (builds nothing)
+#
+# Everything lands in $KUAR_TOOLCHAIN_DIR (default ~/.cache/kuar/toolchain), one folder per
+# component and version, and is linked into $KUAR_TOOLCHAIN_DIR/bin. A component whose folder
+# holds a .done marker is never rebuilt, so a second run takes seconds.
+#
+# Versions come from config/versions.json (the single place kuar pins versions).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache=${KUAR_TOOLCHAIN_DIR:-$HOME/.cache/kuar/toolchain}
+bin=$cache/bin
+mode=${1:-build}
+start=$(date +%s)
+
+v() { node -p "require('$here/config/versions.json').toolchain.$1"; }
+PULUMI=$(v pulumi)
+KUBE=$(v kubernetes)
+ETCD=$(v etcd)
+KWOK=$(v kwok)
+K8SPROVIDER=$(v pulumiKubernetes)
+CLIPBOARD=$(v clipboardReplace)
+
+# Our own Go sources (language host, kubernetes provider) are keyed by a hash of their files,
+# so editing them rebuilds them and nothing else.
+srchash() { [[ -d $here/toolchain/$1 ]] || { echo absent; return; }; (cd "$here/toolchain/$1" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12); }
+
+components=(
+  "pulumi-$PULUMI"
+  "language-nodejs-$(srchash language-nodejs)"
+  "kube-provider-$K8SPROVIDER-$(srchash kube-provider)"
+  "etcd-$ETCD"
+  "kwok-$KWOK"
+  "kubernetes-$KUBE"
+)
+
+log() { printf '[toolchain %4ss] %s\n' "$(($(date +%s) - start))" "$*" >&2; }
+die() { printf 'toolchain: %s\n' "$*" >&2; exit 1; }
+
+case "$mode" in
+  --print) echo "$bin"; exit 0 ;;
+  --check)
+    for c in "${components[@]}"; do [[ -f $cache/$c/.done ]] || { echo "missing: $c" >&2; exit 1; }; done
+    exit 0 ;;
+  build) ;;
+  *) die "unknown argument '$mode'; use no argument, --check or --print" ;;
+esac
+
+command -v go >/dev/null || die "Go is not installed. Install Go 1.26 or newer (https://go.dev/dl) and run 'npm run toolchain' again."
+command -v node >/dev/null || die "node is not on PATH."
+goversion=$(go env GOVERSION | sed 's/^go//')
+[[ $(printf '%s\n1.26\n' "$goversion" | sort -V | head -1) == 1.26 ]] || die "Go $goversion is too old; kwok $KWOK needs Go 1.26 or newer."
+
+export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
+# The module proxy's checksum database mirror here lacks entries for some Pulumi releases;
+# go.sum still pins every hash after the first download.
+export GONOSUMDB=${GONOSUMDB:-github.com/pulumi/pulumi/pkg,github.com/pulumi/pulumi-kubernetes/sdk}
+
+if ! go mod download -json go.etcd.io/etcd/server/v3@v"$ETCD" >/dev/null 2>&1; then
+  die "the Go module proxy ($(go env GOPROXY)) cannot be reached. Check network access to it, or set GOPROXY."
+fi
+
+mkdir -p "$bin"
+link() { ln -sf "$1" "$bin/$(basename "$1")"; }
+
+# A pulumi already on PATH with the pinned version saves the longest build.
+have_pulumi() {
+  local p; p=$(command -v pulumi 2>/dev/null) || return 1
+  [[ $p == "$bin/pulumi" ]] && return 1
+  [[ $("$p" version 2>/dev/null) == "v$PULUMI" ]]
+}
+
+build_pulumi() {
+  local out=$1 w=$cache/src/pulumi-$PULUMI
+  if have_pulumi; then
+    log "using $(command -v pulumi) (v$PULUMI) from PATH"
+    ln -sf "$(command -v pulumi)" "$out/pulumi"
+  else
+    mkdir -p "$w"
+    cat >"$w/go.mod" <<EOF
+module kuar.local/toolchain/pulumi
+
+go 1.25.11
+
+require (
+	github.com/pulumi/pulumi/pkg/v3 v$PULUMI
+	github.com/pulumi/pulumi/sdk/v3 v$PULUMI
+)
+
+replace github.com/atotto/clipboard => $CLIPBOARD
+EOF
+    (cd "$w" && go build -trimpath -o "$out/pulumi" \
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI" \
+      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+  fi
+  local sdk; sdk=$(go mod download -json github.com/pulumi/pulumi/sdk/v3@v"$PULUMI" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))')
+  install -m 755 "$sdk/nodejs/dist/pulumi-resource-pulumi-nodejs" "$out/pulumi-resource-pulumi-nodejs"
+}
+
+# Our own Go programs: see toolchain/README.md for why they exist.
+build_own() {
+  local out=$1 dir=$2 name=$3
+  shift 3
+  (cd "$here/toolchain/$dir" && go build -trimpath -ldflags "-s -w $*" -o "$out/$name" .)
+}
+
+build_etcd() {
+  local out=$1 w=$cache/src/etcd-$ETCD
+  mkdir -p "$w"
+  printf 'module kuar.local/toolchain/etcd\n\ngo 1.24\n\nrequire go.etcd.io/etcd/server/v3 v%s\n' "$ETCD" >"$w/go.mod"
+  (cd "$w" && go build -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3)
+}
+
+build_kwok() {
+  local out=$1
+  GOBIN=$out go install -trimpath -ldflags "-s -w" sigs.k8s.io/kwok/cmd/kwok@v"$KWOK" sigs.k8s.io/kwok/cmd/kwokctl@v"$KWOK"
+}
+
+build_kubernetes() {
+  local out=$1 w=$cache/src/kubernetes-$KUBE minor=${KUBE#*.}
+  minor=${minor%%.*}
+  mkdir -p "$w"
+  local mod; mod=$(go mod download -json k8s.io/kubernetes@v"$KUBE" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).GoMod))')
+  {
+    printf 'module kuar.local/toolchain/kubernetes\n\ngo 1.24.0\n\ngodebug default=go1.24\n\nrequire k8s.io/kubernetes v%s\n\n' "$KUBE"
+    # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with ./staging;
+    # point each at its published v0.<minor>.<patch> instead.
+    grep -E '^\s*k8s\.io/[a-z0-9-]+ v0\.0\.0$' "$mod" | awk -v ver="v0.${KUBE#*.}" '{printf "replace %s => %s %s\n", $1, $1, ver}'
+  } >"$w/go.mod"
+  local ld="-s -w"
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $p.gitVersion=v$KUBE -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+  done
+  for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+    log "  kubernetes: $cmd"
+    (cd "$w" && go build -trimpath -ldflags "$ld" -o "$out/$cmd" k8s.io/kubernetes/cmd/"$cmd")
+  done
+}
+
+for c in "${components[@]}"; do
+  dir=$cache/$c
+  # KUAR_TOOLCHAIN_ONLY="etcd kwok" limits a run to some components (handy when iterating).
+  if [[ -n ${KUAR_TOOLCHAIN_ONLY:-} && " $KUAR_TOOLCHAIN_ONLY " != *" ${c%%-[0-9a]*} "* ]]; then continue; fi
+  if [[ -f $dir/.done ]]; then
+    log "cached: $c"
+  else
+    t0=$(date +%s)
+    log "building $c (the first build of each piece takes minutes; later runs reuse it)"
+    rm -rf "$dir" && mkdir -p "$dir"
+    case $c in
+      pulumi-*) build_pulumi "$dir" ;;
+      language-nodejs-*) build_own "$dir" language-nodejs pulumi-language-nodejs ;;
+      kube-provider-*) build_own "$dir" kube-provider pulumi-resource-kubernetes "-X main.version=$K8SPROVIDER" ;;
+      etcd-*) build_etcd "$dir" ;;
+      kwok-*) build_kwok "$dir" ;;
+      kubernetes-*) build_kubernetes "$dir" ;;
+    esac
+    touch "$dir/.done"
+    log "built $c in $(($(date +%s) - t0))s"
+  fi
+  for f in "$dir"/*; do [[ -x $f ]] && link "$f"; done
+done
+
+log "ready in $(($(date +%s) - start))s"
+echo "$bin"

@@ -1,0 +1,22 @@
+/** Helpers for config tests: stack files to the flat map Pulumi hands a program. */
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+
+/** Reads `stacks/Pulumi.<name>.yaml` into the flat `ns:key -> string` map, skipping `secure:` values. */
+export function stackFileConfig(path: string): { raw: Record<string, string>; secureKeys: string[] } {
+  const doc = parse(readFileSync(path, "utf8")) as { config?: Record<string, unknown> } | null;
+  const raw: Record<string, string> = {};
+  const secureKeys: string[] = [];
+  for (const [k, v] of Object.entries(doc?.config ?? {})) {
+    if (v && typeof v === "object" && "secure" in v) secureKeys.push(k);
+    else raw[k] = typeof v === "string" ? v : JSON.stringify(v);
+  }
+  return { raw, secureKeys };
+}
+
+/** `{ target: "gke", gke: {...} }` -> `{ "kuar:target": "gke", "kuar:gke": "{...}" }` */
+export function flat(obj: Record<string, unknown>, ns = "kuar"): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(obj).map(([k, v]) => [`${ns}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
+}
