@@ -53,7 +53,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
       custom: args.custom ?? true,
     };
     this.resources.push(r);
-    const extra = this.opts.outputs?.(r) ?? {};
+    // Generated secrets (common/random-secret.ts) get a recognisable value the engine would create.
+    const generated = args.inputs["kind"] === "kuar:RandomSecret" ? { value: `generated-${args.name}` } : {};
+    const extra = { ...generated, ...this.opts.outputs?.(r) };
     return { id: args.id ?? `${args.name}-id`, state: { ...args.inputs, ...extra } };
   }
 
