@@ -122,15 +122,17 @@ export function problemFromIssue(
         },
       ];
     }
-    case "invalid_type":
+    case "invalid_type": {
+      const expected = TYPE_NAMES[issue.expected] ?? `a ${issue.expected}`;
       return [
         {
           path,
           received,
-          message: received === undefined ? `is required (a ${issue.expected})` : `expected a ${issue.expected}`,
+          message: received === undefined ? `is required (${expected})` : `expected ${expected}`,
           fix: params?.fix ?? `Set it with: pulumi config set --path '${path}' <${issue.expected}>.`,
         },
       ];
+    }
     case "too_small":
     case "too_big": {
       const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
@@ -164,6 +166,16 @@ export function problemFromIssue(
       ];
   }
 }
+
+const TYPE_NAMES: Record<string, string> = {
+  int: "an integer",
+  number: "a number",
+  string: "a string",
+  boolean: "a boolean",
+  object: "an object",
+  array: "a list",
+  record: "an object",
+};
 
 /** The keys an object schema accepts at `path`, for "did you mean" hints. */
 export function schemaKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {

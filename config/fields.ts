@@ -6,6 +6,14 @@ import { z } from "zod";
 
 const fix = (text: string) => ({ params: { fix: text } });
 
+/**
+ * A string matching `pattern`. Built on refine because zod keeps custom params (our `fix`)
+ * only on custom issues.
+ */
+export function matching(pattern: RegExp, message: string, fixText: string) {
+  return z.string().refine((s) => pattern.test(s), { message, ...fix(fixText) });
+}
+
 /** An IPv4 CIDR such as `10.0.0.0/16`. */
 export const cidr = z.string().refine((s) => parseCidr(s) !== undefined, {
   message: 'expected an IPv4 CIDR such as "10.0.0.0/16"',
@@ -13,10 +21,11 @@ export const cidr = z.string().refine((s) => parseCidr(s) !== undefined, {
 });
 
 /** A DNS-1123 label (Kubernetes names, node names, namespaces). */
-export const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
-  message: "expected a lowercase DNS label (a-z, 0-9 and '-', at most 63 characters, starting and ending alphanumeric)",
-  ...fix("Use lowercase letters, digits and dashes."),
-});
+export const dnsLabel = matching(
+  /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+  "expected a lowercase DNS label (a-z, 0-9 and '-', at most 63 characters, starting and ending alphanumeric)",
+  "Use lowercase letters, digits and dashes.",
+);
 
 export const labels = z.record(
   z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
@@ -35,10 +44,11 @@ export const taint = z.strictObject({
 export type Taint = z.infer<typeof taint>;
 
 /** A Kubernetes quantity such as `500m`, `1Gi`, `2`. */
-export const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$/, {
-  message: 'expected a Kubernetes quantity such as "250m", "512Mi" or "2"',
-  ...fix("Use a number with an optional unit (m, Ki, Mi, Gi, Ti)."),
-});
+export const quantity = matching(
+  /^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$/,
+  'expected a Kubernetes quantity such as "250m", "512Mi" or "2"',
+  "Use a number with an optional unit (m, Ki, Mi, Gi, Ti).",
+);
 
 export function parseCidr(s: string): { base: number; prefix: number } | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(s);

@@ -1,8 +1,8 @@
-/** Helpers for config tests: stack files to the flat map Pulumi hands a program. */
+/** Stack files (`stacks/Pulumi.<stack>.yaml`) as the flat map Pulumi hands a program. */
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 
-/** Reads `stacks/Pulumi.<name>.yaml` into the flat `ns:key -> string` map, skipping `secure:` values. */
+/** Reads a stack file into the flat `ns:key -> string` map, listing `secure:` keys separately. */
 export function stackFileConfig(path: string): { raw: Record<string, string>; secureKeys: string[] } {
   const doc = parse(readFileSync(path, "utf8")) as { config?: Record<string, unknown> } | null;
   const raw: Record<string, string> = {};
@@ -19,4 +19,15 @@ export function flat(obj: Record<string, unknown>, ns = "kuar"): Record<string, 
   return Object.fromEntries(
     Object.entries(obj).map(([k, v]) => [`${ns}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
   );
+}
+
+/** A stack name as a DNS label (`Dev_1` -> `dev-1`), for names derived from it. */
+export function stackLabel(stack: string): string {
+  const label = stack
+    .toLowerCase()
+    .replace(/^.*\//, "")
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40);
+  return label || "stack";
 }

@@ -1,0 +1,74 @@
+/**
+ * The local target: a real control plane on 127.0.0.1 (kube-apiserver, kube-controller-manager,
+ * kube-scheduler, etcd) whose nodes and containers kwok simulates. See docs/targets/local.md.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { moduleProvider } from "../../common/dynamic.js";
+import type { ClusterCapabilities, KubernetesCluster } from "../contract.js";
+import { STORAGE_CLASS } from "./kwok.js";
+
+export interface LocalClusterArgs {
+  /** kwok cluster name; also the kubeconfig context (`kuar-<name>`). */
+  clusterName: string;
+  /** Simulated nodes. @default 3 */
+  nodes?: number;
+  /** Kubernetes version of the toolchain's control plane binaries. */
+  kubeVersion: string;
+}
+
+const controlPlaneProvider = moduleProvider("providers/local/control-plane.provider.ts", [
+  "create",
+  "diff",
+  "update",
+  "read",
+  "delete",
+]);
+
+class LocalControlPlane extends pulumi.dynamic.Resource {
+  declare readonly kubeconfig: pulumi.Output<string>;
+
+  constructor(name: string, args: Required<LocalClusterArgs>, opts?: pulumi.CustomResourceOptions) {
+    super(
+      controlPlaneProvider,
+      name,
+      { kind: "kuar:LocalControlPlane", ...args, kubeconfig: undefined },
+      { ...opts, additionalSecretOutputs: ["kubeconfig"] },
+      "kuar",
+      "LocalControlPlane",
+    );
+  }
+}
+
+export class LocalCluster extends pulumi.ComponentResource implements KubernetesCluster {
+  readonly name: pulumi.Output<string>;
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly provider: k8s.Provider;
+  readonly capabilities: ClusterCapabilities;
+
+  constructor(name: string, args: LocalClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("kuar:providers:LocalCluster", name, {}, opts);
+    const nodes = args.nodes ?? 3;
+    const cp = new LocalControlPlane(`${name}-control-plane`, { ...args, nodes }, { parent: this });
+    this.name = pulumi.output(args.clusterName);
+    this.kubeconfig = pulumi.secret(cp.kubeconfig);
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      // The identifier is the cluster name, so a changed kubeconfig (new certificates after a
+      // re-create under the same name) does not replace every object.
+      { kubeconfig: this.kubeconfig, clusterIdentifier: `kuar-local-${args.clusterName}` },
+      { parent: this },
+    );
+    this.capabilities = {
+      loadBalancer: "none",
+      defaultStorageClass: STORAGE_CLASS,
+      arch: "amd64",
+      dns: false,
+      metricsServer: false,
+      online: false,
+      runsContainers: false,
+      nodes,
+    };
+    this.registerOutputs({ name: this.name, kubeconfig: this.kubeconfig });
+  }
+}

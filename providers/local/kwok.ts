@@ -1,0 +1,160 @@
+/**
+ * The local control plane's lifecycle through kwokctl's binary runtime: a real kube-apiserver,
+ * kube-controller-manager, kube-scheduler and etcd on 127.0.0.1, with kwok simulating nodes.
+ * Used by the LocalControlPlane dynamic provider and by `npm run cluster`.
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+/** Where `npm run toolchain` links its binaries. */
+export function toolchainBin(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env["KUAR_TOOLCHAIN_DIR"] ?? join(homedir(), ".cache", "kuar", "toolchain"), "bin");
+}
+
+/** kwokctl keeps each cluster's state, certificates and logs here. */
+export function clusterDir(name: string): string {
+  return join(homedir(), ".kwok", "clusters", name);
+}
+
+/** The kwokctl configuration: binary runtime, local binaries, loopback only. */
+export function kwokctlConfig(bin: string, kubeVersion: string): string {
+  return [
+    "apiVersion: config.kwok.x-k8s.io/v1alpha1",
+    "kind: KwokctlConfiguration",
+    "options:",
+    "  runtime: binary",
+    "  bindAddress: 127.0.0.1",
+    `  kubeVersion: v${kubeVersion}`,
+    `  kubeApiserverBinary: ${join(bin, "kube-apiserver")}`,
+    `  kubeControllerManagerBinary: ${join(bin, "kube-controller-manager")}`,
+    `  kubeSchedulerBinary: ${join(bin, "kube-scheduler")}`,
+    `  kwokControllerBinary: ${join(bin, "kwok")}`,
+    `  etcdBinary: ${join(bin, "etcd")}`,
+    "",
+  ].join("\n");
+}
+
+/** The default StorageClass, served by kube-controller-manager's hostpath provisioner. */
+export const storageClassManifest = JSON.stringify({
+  apiVersion: "storage.k8s.io/v1",
+  kind: "StorageClass",
+  metadata: { name: "standard", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+  provisioner: "kubernetes.io/host-path",
+  reclaimPolicy: "Delete",
+  volumeBindingMode: "Immediate",
+});
+export const STORAGE_CLASS = "standard";
+
+export interface KwokOptions {
+  name: string;
+  kubeVersion: string;
+  bin?: string;
+  log?: (msg: string) => void;
+}
+
+export class Kwok {
+  readonly bin: string;
+  private readonly log: (msg: string) => void;
+
+  constructor(private readonly opts: KwokOptions) {
+    this.bin = opts.bin ?? toolchainBin();
+    this.log = opts.log ?? (() => {});
+  }
+
+  private async kwokctl(...args: string[]): Promise<string> {
+    const exe = join(this.bin, "kwokctl");
+    if (!existsSync(exe)) {
+      throw new Error(`kwokctl not found at ${exe}. Run "npm run toolchain" first (it builds the local control plane).`);
+    }
+    const { stdout } = await run(exe, ["--name", this.opts.name, ...args], {
+      env: { ...process.env, PATH: `${this.bin}:${process.env["PATH"] ?? ""}`, KWOK_RUNTIME: "binary" },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return stdout;
+  }
+
+  /** kubectl from the toolchain against this cluster (admin kubeconfig kept by kwokctl). */
+  async kubectl(args: string[], input?: string): Promise<string> {
+    const exe = join(this.bin, "kubectl");
+    const kubeconfig = join(clusterDir(this.opts.name), "kubeconfig.yaml");
+    const child = execFile(exe, ["--kubeconfig", kubeconfig, ...args], { maxBuffer: 64 * 1024 * 1024 });
+    if (input !== undefined) child.stdin?.end(input);
+    return new Promise((resolve, reject) => {
+      let out = "";
+      let err = "";
+      child.stdout?.on("data", (d) => (out += d));
+      child.stderr?.on("data", (d) => (err += d));
+      child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(" ")}: ${err.trim()}`))));
+    });
+  }
+
+  exists(): boolean {
+    return existsSync(join(clusterDir(this.opts.name), "kwok.yaml"));
+  }
+
+  /** Creates the cluster, or starts it when it exists but is stopped (e.g. after a reboot). */
+  async ensure(nodes: number): Promise<void> {
+    if (!this.exists()) {
+      this.log(`creating local control plane "${this.opts.name}" (Kubernetes v${this.opts.kubeVersion}) on 127.0.0.1`);
+      const cfgDir = join(homedir(), ".cache", "kuar");
+      await mkdir(cfgDir, { recursive: true });
+      const cfg = join(cfgDir, `kwokctl-${this.opts.name}.yaml`);
+      await writeFile(cfg, kwokctlConfig(this.bin, this.opts.kubeVersion));
+      await this.kwokctl(
+        "create",
+        "cluster",
+        "--config",
+        cfg,
+        "--kubeconfig",
+        join(cfgDir, `kwokctl-${this.opts.name}.kubeconfig`),
+        "--extra-args",
+        "kube-controller-manager=enable-hostpath-provisioner=true",
+        "--wait",
+        "2m",
+      );
+    } else {
+      this.log(`starting local control plane "${this.opts.name}" (no-op when it already runs)`);
+      await this.kwokctl("start", "cluster", "--wait", "2m");
+    }
+    await this.kubectl(["apply", "--server-side", "--field-manager=kuar-local", "-f", "-"], storageClassManifest);
+    await this.scale(nodes);
+  }
+
+  async scale(nodes: number): Promise<void> {
+    this.log(`scaling simulated nodes to ${nodes}`);
+    await this.kwokctl("scale", "node", "--replicas", String(nodes));
+  }
+
+  async stop(): Promise<void> {
+    if (this.exists()) await this.kwokctl("stop", "cluster");
+  }
+
+  async delete(): Promise<void> {
+    if (this.exists()) {
+      this.log(`deleting local control plane "${this.opts.name}"`);
+      await this.kwokctl("delete", "cluster");
+    }
+  }
+
+  /** A self-contained admin kubeconfig (certificates embedded) with a meaningful context name. */
+  async kubeconfig(): Promise<string> {
+    const raw = await this.kubectl(["config", "view", "--raw", "--flatten", "--minify"]);
+    return raw.replaceAll(`kwok-${this.opts.name}`, `kuar-${this.opts.name}`);
+  }
+
+  /** Process ids of the running components, empty when stopped. */
+  async running(): Promise<boolean> {
+    try {
+      await this.kubectl(["get", "--raw", "/readyz"]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

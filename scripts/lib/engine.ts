@@ -1,0 +1,111 @@
+/**
+ * Everything needed to run the real Pulumi engine offline for this project: the toolchain on
+ * PATH, a file backend and Pulumi home inside the project (git-ignored), a generated passphrase,
+ * and the kubernetes plugin registered from a local file (never downloaded).
+ */
+import { execFileSync, spawn, spawnSync, type SpawnOptions } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { toolchain } from "../../config/versions.js";
+
+export const root = resolve(import.meta.dirname, "..", "..");
+export const stateDir = join(root, ".kuar");
+
+export function elapsed(start: number): string {
+  return `${((Date.now() - start) / 1000).toFixed(1)}s`;
+}
+
+/** Builds or reuses the toolchain; returns its bin directory. */
+export function ensureToolchain(): string {
+  const r = spawnSync("bash", [join(root, "scripts", "toolchain.sh")], {
+    stdio: ["ignore", "pipe", "inherit"],
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error("toolchain build failed (see the output above)");
+  return r.stdout.trim().split("\n").pop()!;
+}
+
+/** True when every toolchain component is built (builds nothing). */
+export function toolchainReady(): boolean {
+  return spawnSync("bash", [join(root, "scripts", "toolchain.sh"), "--check"], { stdio: "ignore" }).status === 0;
+}
+
+export function toolchainBinDir(): string {
+  return execFileSync("bash", [join(root, "scripts", "toolchain.sh"), "--print"], { encoding: "utf8" }).trim();
+}
+
+/** The passphrase for this checkout's local secrets provider, created once with mode 600. */
+export function passphraseFile(): string {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const file = join(stateDir, "passphrase");
+  if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString("base64url"), { mode: 0o600 });
+  return file;
+}
+
+/** Environment for the pulumi CLI (and the Automation API) in this project. */
+export function engineEnv(bin: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const home = join(stateDir, "pulumi-home");
+  const backend = join(stateDir, "state");
+  mkdirSync(home, { recursive: true });
+  mkdirSync(backend, { recursive: true });
+  return {
+    ...base,
+    PATH: `${bin}:${base["PATH"] ?? ""}`,
+    PULUMI_HOME: home,
+    PULUMI_BACKEND_URL: `file://${backend}`,
+    PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile(),
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_SKIP_CONFIRMATIONS: "true",
+    KUAR_TOOLCHAIN_BIN: bin,
+  };
+}
+
+/** Registers the kubernetes provider plugin from the toolchain, once. */
+export function installKubernetesPlugin(env: NodeJS.ProcessEnv, bin: string): void {
+  const version = toolchain.pulumiKubernetes;
+  const dir = join(env["PULUMI_HOME"]!, "plugins", `resource-kubernetes-v${version}`);
+  const binary = join(bin, "pulumi-resource-kubernetes");
+  if (!existsSync(binary)) throw new Error(`${binary} is missing; run "npm run toolchain"`);
+  // Reinstall only when the built binary changed.
+  const stamp = join(dir, ".kuar-sha256");
+  const sum = createHash("sha256").update(readFileSync(binary)).digest("hex");
+  if (existsSync(stamp) && readFileSync(stamp, "utf8") === sum) return;
+  pulumi(env, ["plugin", "install", "resource", "kubernetes", `v${version}`, "--file", binary, "--reinstall"], {
+    quiet: true,
+  });
+  writeFileSync(stamp, sum);
+}
+
+export interface RunOptions {
+  quiet?: boolean;
+  allowFailure?: boolean;
+}
+
+/** Runs pulumi synchronously in the project; throws on failure unless allowed. */
+export function pulumi(env: NodeJS.ProcessEnv, args: string[], opts: RunOptions = {}): { status: number; stdout: string } {
+  const r = spawnSync("pulumi", args, {
+    cwd: root,
+    env,
+    encoding: "utf8",
+    stdio: ["ignore", opts.quiet ? "pipe" : "inherit", opts.quiet ? "pipe" : "inherit"],
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const status = r.status ?? 1;
+  if (status !== 0 && !opts.allowFailure) {
+    throw new Error(`pulumi ${args.join(" ")} failed (exit ${status})${opts.quiet ? `:\n${r.stderr}${r.stdout}` : ""}`);
+  }
+  return { status, stdout: r.stdout ?? "" };
+}
+
+/** Runs pulumi asynchronously, capturing output while echoing it (for the long-running commands). */
+export function pulumiAsync(env: NodeJS.ProcessEnv, args: string[], opts: SpawnOptions = {}) {
+  return spawn("pulumi", args, { cwd: root, env, stdio: "inherit", ...opts });
+}
+
+/** Selects the stack, creating it (passphrase secrets) when new. */
+export function selectStack(env: NodeJS.ProcessEnv, stack: string): void {
+  const sel = pulumi(env, ["stack", "select", stack], { quiet: true, allowFailure: true });
+  if (sel.status !== 0) pulumi(env, ["stack", "init", stack, "--secrets-provider", "passphrase"], { quiet: true });
+}
