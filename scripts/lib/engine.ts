@@ -84,7 +84,11 @@ export interface RunOptions {
 }
 
 /** Runs pulumi synchronously in the project; throws on failure unless allowed. */
-export function pulumi(env: NodeJS.ProcessEnv, args: string[], opts: RunOptions = {}): { status: number; stdout: string } {
+export function pulumi(
+  env: NodeJS.ProcessEnv,
+  args: string[],
+  opts: RunOptions = {},
+): { status: number; stdout: string } {
   const r = spawnSync("pulumi", args, {
     cwd: root,
     env,

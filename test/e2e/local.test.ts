@@ -1,0 +1,161 @@
+/**
+ * The main job for real: preview, up, readiness checked with kubectl, a no-op second up, no
+ * plain secrets in state, destroy, nothing left, control plane gone. Real: the Pulumi engine,
+ * kube-apiserver, controllers, scheduler, etcd. Simulated by kwok: nodes and containers.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import { clusterDir } from "../../providers/local/kwok.js";
+import { fullConfig } from "./config.js";
+import { cannotRun, createStack, seconds, type E2eStack } from "./harness.js";
+
+const reason = cannotRun();
+if (reason) console.log(`# e2e tier not run: ${reason}`);
+
+interface Obj {
+  metadata: { name: string; namespace: string };
+  spec?: { replicas?: number };
+  status?: Record<string, unknown>;
+}
+
+describe("local target end to end", { skip: reason }, () => {
+  let s: E2eStack;
+  const timings: Record<string, number> = {};
+
+  before(() => {
+    s = createStack(fullConfig);
+  });
+  after(() => {
+    if (!s) return;
+    s.pulumi(["destroy", "--yes", "--non-interactive"]);
+    s.remove();
+    console.log(`# e2e timings (s): ${JSON.stringify(timings)}`);
+  });
+
+  const list = (kind: string): Obj[] => JSON.parse(s.kubectl(["get", kind, "-A", "-o", "json"])).items;
+
+  test("preview plans the creation without touching anything", () => {
+    const t = Date.now();
+    const r = s.pulumi(["preview", "--non-interactive"]);
+    timings["preview"] = seconds(t);
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(r.stdout, /\+ .*kuar:providers:LocalCluster/);
+    assert.equal(existsSync(clusterDir(s.clusterName)), false, "preview must not create the control plane");
+  });
+
+  test("up brings the stack up", () => {
+    const t = Date.now();
+    const r = s.pulumi(["up", "--yes", "--non-interactive"]);
+    timings["up"] = seconds(t);
+    assert.equal(r.status, 0, r.stdout);
+  });
+
+  test("every Deployment, StatefulSet and Job of ours is ready, checked with kubectl", () => {
+    const deployments = list("deployments");
+    const statefulsets = list("statefulsets");
+    const jobs = list("jobs");
+    assert.ok(deployments.length > 0, "no Deployments were created");
+    for (const d of deployments) {
+      s.kubectl(["rollout", "status", `deployment/${d.metadata.name}`, "-n", d.metadata.namespace, "--timeout=120s"]);
+    }
+    for (const st of statefulsets) {
+      s.kubectl([
+        "rollout",
+        "status",
+        `statefulset/${st.metadata.name}`,
+        "-n",
+        st.metadata.namespace,
+        "--timeout=120s",
+      ]);
+    }
+    for (const j of jobs) {
+      s.kubectl([
+        "wait",
+        "--for=condition=complete",
+        `job/${j.metadata.name}`,
+        "-n",
+        j.metadata.namespace,
+        "--timeout=120s",
+      ]);
+    }
+    const pods = list("pods") as (Obj & { status: { phase: string } })[];
+    const bad = pods.filter((p) => !["Running", "Succeeded"].includes(p.status.phase));
+    assert.deepEqual(
+      bad.map((p) => `${p.metadata.namespace}/${p.metadata.name}: ${p.status.phase}`),
+      [],
+    );
+    console.log(
+      `# ready: ${deployments.length} deployments, ${statefulsets.length} statefulsets, ${jobs.length} jobs, ${pods.length} pods`,
+    );
+  });
+
+  test("a second up reports no changes", () => {
+    const t = Date.now();
+    const r = s.pulumi(["up", "--yes", "--non-interactive", "--expect-no-changes"]);
+    timings["noopUp"] = seconds(t);
+    assert.equal(r.status, 0, r.stdout);
+    assert.doesNotMatch(r.stdout, /[~+-] .*(create|update|replace|delete)d?\b/i);
+  });
+
+  test("state holds no secret in plain text", () => {
+    const exported = s.pulumi(["stack", "export"]).stdout;
+    const outputs = JSON.parse(s.pulumi(["stack", "output", "--json", "--show-secrets"]).stdout);
+    const kubeconfig: string = outputs.kubeconfig;
+    const clientKey = /client-key-data: (\S+)/.exec(kubeconfig)?.[1];
+    assert.ok(clientKey, "kubeconfig output has a client key");
+    const values = [clientKey];
+    for (const sec of list("secrets") as (Obj & { data?: Record<string, string> })[]) {
+      for (const v of Object.values(sec.data ?? {})) {
+        const plain = Buffer.from(v, "base64").toString("utf8");
+        if (plain.length >= 12) values.push(plain);
+      }
+    }
+    for (const v of values) assert.equal(exported.includes(v), false, `a secret value appears in plain state`);
+    console.log(`# checked ${values.length} secret values against the exported state`);
+  });
+
+  test("destroy removes every object of ours, then the control plane", () => {
+    const urns: string[] = JSON.parse(s.pulumi(["stack", "export"]).stdout).deployment.resources.map(
+      (r: { urn: string }) => r.urn,
+    );
+    const controlPlane = urns.filter((u) =>
+      /LocalControlPlane|LocalCluster|pulumi:providers:kubernetes|Stack::/.test(u),
+    );
+    const t = Date.now();
+    const partial = s.pulumi([
+      "destroy",
+      "--yes",
+      "--non-interactive",
+      ...controlPlane.flatMap((u) => ["--exclude", u]),
+    ]);
+    assert.equal(partial.status, 0, partial.stdout);
+    const leftovers = [
+      "deployments",
+      "statefulsets",
+      "jobs",
+      "services",
+      "persistentvolumeclaims",
+      "secrets",
+      "configmaps",
+    ]
+      .flatMap((k) => list(k).map((o) => `${k}/${o.metadata.namespace}/${o.metadata.name}`))
+      .filter(
+        (n) =>
+          !/\/(default|kube-system|kube-public|kube-node-lease)\/(kubernetes|kube-root-ca\.crt|extension-apiserver-authentication)/.test(
+            n,
+          ),
+      )
+      .filter((n) => !/configmaps\/[^/]+\/kube-root-ca\.crt$/.test(n));
+    assert.deepEqual(leftovers, []);
+    const full = s.pulumi(["destroy", "--yes", "--non-interactive"]);
+    timings["destroy"] = seconds(t);
+    assert.equal(full.status, 0, full.stdout);
+    const remaining = JSON.parse(s.pulumi(["stack", "export"]).stdout).deployment.resources ?? [];
+    assert.deepEqual(remaining, []);
+    assert.equal(existsSync(clusterDir(s.clusterName)), false, "the control plane's folder is gone");
+    const procs = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
+    assert.equal(procs.includes(`clusters/${s.clusterName}/`), false, "no control plane process is left");
+  });
+});
