@@ -6,7 +6,7 @@
 import { execFileSync, spawn, spawnSync, type SpawnOptions } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { toolchain } from "../../config/versions.js";
 
 export const root = resolve(import.meta.dirname, "..", "..");
@@ -16,8 +16,19 @@ export function elapsed(start: number): string {
   return `${((Date.now() - start) / 1000).toFixed(1)}s`;
 }
 
+/**
+ * KUAR_TOOLCHAIN=system uses the pulumi CLI (and plugins) already installed the official way,
+ * e.g. on CI runners with internet for cloud targets; nothing is built.
+ */
+export const systemToolchain = process.env["KUAR_TOOLCHAIN"] === "system";
+
 /** Builds or reuses the toolchain; returns its bin directory. */
 export function ensureToolchain(): string {
+  if (systemToolchain) {
+    const which = spawnSync("sh", ["-c", "command -v pulumi"], { encoding: "utf8" });
+    if (which.status !== 0) throw new Error("KUAR_TOOLCHAIN=system but no pulumi on PATH");
+    return dirname(which.stdout.trim());
+  }
   const r = spawnSync("bash", [join(root, "scripts", "toolchain.sh")], {
     stdio: ["ignore", "pipe", "inherit"],
     encoding: "utf8",
@@ -43,20 +54,26 @@ export function passphraseFile(): string {
   return file;
 }
 
-/** Environment for the pulumi CLI (and the Automation API) in this project. */
+/** The project's file backend (used unless PULUMI_BACKEND_URL is already set). */
+export const backendDir = join(stateDir, "state");
+
+/**
+ * Environment for the pulumi CLI (and the Automation API) in this project. A backend or
+ * passphrase already set in the environment (e.g. by a CI system) wins over the project's own.
+ */
 export function engineEnv(bin: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const home = join(stateDir, "pulumi-home");
-  const backend = join(stateDir, "state");
   mkdirSync(home, { recursive: true });
-  mkdirSync(backend, { recursive: true });
+  mkdirSync(backendDir, { recursive: true });
+  const ownPassphrase = base["PULUMI_CONFIG_PASSPHRASE"] === undefined && !base["PULUMI_CONFIG_PASSPHRASE_FILE"];
   return {
     ...base,
     PATH: `${bin}:${base["PATH"] ?? ""}`,
     PULUMI_HOME: home,
-    PULUMI_BACKEND_URL: `file://${backend}`,
-    PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile(),
+    PULUMI_BACKEND_URL: base["PULUMI_BACKEND_URL"] ?? `file://${backendDir}`,
+    ...(ownPassphrase ? { PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile() } : {}),
     PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    ...(systemToolchain ? {} : { PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true" }),
     PULUMI_SKIP_CONFIRMATIONS: "true",
     KUAR_TOOLCHAIN_BIN: bin,
   };
@@ -64,6 +81,7 @@ export function engineEnv(bin: string, base: NodeJS.ProcessEnv = process.env): N
 
 /** Registers the kubernetes provider plugin from the toolchain, once. */
 export function installKubernetesPlugin(env: NodeJS.ProcessEnv, bin: string): void {
+  if (systemToolchain) return; // the official CLI fetches the real plugin itself
   const version = toolchain.pulumiKubernetes;
   const dir = join(env["PULUMI_HOME"]!, "plugins", `resource-kubernetes-v${version}`);
   const binary = join(bin, "pulumi-resource-kubernetes");
