@@ -1,14 +1,36 @@
-import { z } from "zod";
 import { defineTarget } from "../target.js";
+import { GkeCluster } from "./cluster.js";
+import { defaultClusterName } from "./naming.js";
+import { settings } from "./schema.js";
 
-// Placeholder until the target lands: the schema accepts nothing, create refuses.
-export const settings = z.strictObject({});
+export { settings };
 
 export const target = defineTarget({
   name: "gke",
-  description: "gke (in progress)",
+  description:
+    "Google Kubernetes Engine: VPC-native Standard cluster, private nodes, Workload Identity, autoscaled pools",
   settings,
-  create() {
-    throw new Error("the gke target is not built yet");
+  create(name, s, ctx, opts) {
+    return new GkeCluster(
+      name,
+      {
+        project: s.project,
+        location: s.location,
+        region: s.region,
+        regional: s.regional,
+        clusterName: s.clusterName ?? defaultClusterName(ctx.stack),
+        network: s.network,
+        pools: [s.systemPool, ...s.workloadPools],
+        kubernetesVersion: s.kubernetesVersion,
+        releaseChannel: s.releaseChannel,
+        privateNodes: s.privateNodes,
+        privateEndpoint: s.privateEndpoint,
+        masterAuthorizedNetworks: s.masterAuthorizedNetworks,
+        masterCidr: s.masterCidr,
+        deletionProtection: !ctx.ephemeral,
+        resourceLabels: s.resourceLabels,
+      },
+      opts,
+    );
   },
 });

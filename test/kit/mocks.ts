@@ -13,7 +13,7 @@ export interface RecordedResource {
   type: string;
   /** Logical name given to the constructor. */
   name: string;
-  /** Inputs as the engine would receive them (secrets unwrapped to their values). */
+  /** Inputs as the engine would receive them; secret values arrive wrapped (`{"4dabf18193072939515e22adb298388d": ..., value}`). */
   inputs: Record<string, any>;
   /** The provider reference (`urn::id`), if one was given. */
   provider: string | undefined;
@@ -56,7 +56,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     // Generated secrets (common/random-secret.ts) get a recognisable value the engine would create.
     const generated = args.inputs["kind"] === "kuar:RandomSecret" ? { value: `generated-${args.name}` } : {};
     const extra = { ...generated, ...this.opts.outputs?.(r) };
-    return { id: args.id ?? `${args.name}-id`, state: { ...args.inputs, ...extra } };
+    return { id: args.id || `${args.name}-id`, state: { ...args.inputs, ...extra } };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
@@ -120,4 +120,21 @@ export function valueOf<T>(o: pulumi.Input<T>): Promise<T> {
 export async function secretOf<T>(o: pulumi.Output<T>): Promise<{ value: T; secret: boolean }> {
   const [value, secret] = await Promise.all([valueOf(o), pulumi.isSecret(o)]);
   return { value, secret };
+}
+
+/** The marker Pulumi puts on secret values in recorded inputs. */
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** True when a recorded input value is a wrapped secret. */
+export function isSecretInput(v: unknown): boolean {
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === SECRET_SIG
+  );
+}
+
+/** The plain value of a recorded input, secret or not. */
+export function plain<T = unknown>(v: unknown): T {
+  return (isSecretInput(v) ? (v as { value: unknown }).value : v) as T;
 }
