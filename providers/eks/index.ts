@@ -1,14 +1,21 @@
-import { z } from "zod";
+/** The EKS target: `kuar:target: eks` with settings under `kuar:eks`. See docs/targets/eks.md. */
+import { stackLabel } from "../../config/stack-file.js";
 import { defineTarget } from "../target.js";
+import { EksCluster } from "./cluster.js";
+import { settings } from "./schema.js";
 
-// Placeholder until the target lands: the schema accepts nothing, create refuses.
-export const settings = z.strictObject({});
+export { settings };
 
 export const target = defineTarget({
   name: "eks",
-  description: "eks (in progress)",
+  description:
+    "Amazon EKS: own VPC, managed node groups (system + workload), access entries, IRSA, KMS-encrypted secrets",
   settings,
-  create() {
-    throw new Error("the eks target is not built yet");
+  create(name, s, ctx, opts) {
+    return new EksCluster(
+      name,
+      { settings: s, clusterName: s.clusterName ?? `kuar-${stackLabel(ctx.stack)}`, ephemeral: ctx.ephemeral },
+      opts,
+    );
   },
 });

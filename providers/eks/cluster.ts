@@ -1,0 +1,299 @@
+/**
+ * The EKS target: a VPC (or an existing one), an EKS control plane with access entries, KMS
+ * envelope encryption and control plane logs, an IAM OIDC provider for IRSA, managed node
+ * groups with least-privilege roles, EKS-managed add-ons, and a Kubernetes provider built from
+ * an exec-based kubeconfig. See docs/targets/eks.md.
+ */
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as eks from "@pulumi/aws/eks";
+import * as iam from "@pulumi/aws/iam";
+import * as kms from "@pulumi/aws/kms";
+import { Provider as AwsProvider } from "@pulumi/aws/provider";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ClusterCapabilities, KubernetesCluster } from "../contract.js";
+import { renderKubeconfig } from "./kubeconfig.js";
+import { EksNetwork } from "./network.js";
+import {
+  amiTypeFor,
+  capabilitiesFor,
+  deriveSubnets,
+  eksTaints,
+  GP3_STORAGE_CLASS,
+  irsaTrustPolicy,
+  managedPolicyArn,
+  nodePolicies,
+  partitionOf,
+  protection,
+  serviceTrustPolicy,
+} from "./plan.js";
+import type { EksSettings } from "./schema.js";
+
+export interface EksClusterArgs {
+  /** Validated `kuar:eks` settings (schema.ts documents each one and its default). */
+  settings: EksSettings;
+  /** EKS cluster name. */
+  clusterName: string;
+  /** Ephemeral stacks turn deletion protection off and shorten the KMS key's deletion window. @default false */
+  ephemeral?: boolean;
+}
+
+export class EksCluster extends pulumi.ComponentResource implements KubernetesCluster {
+  readonly name: pulumi.Output<string>;
+  readonly arn: pulumi.Output<string>;
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly provider: k8s.Provider;
+  readonly oidcProviderArn: pulumi.Output<string>;
+  readonly capabilities: ClusterCapabilities;
+
+  constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("kuar:providers:EksCluster", name, {}, opts);
+    const s = args.settings;
+    const ephemeral = args.ephemeral ?? false;
+    const guard = protection(s.deletionProtection, ephemeral);
+    const policy = (n: string) => managedPolicyArn(s.region, n);
+
+    // Settings name the region and profile, so the AWS provider is built from them rather than
+    // from whatever `aws:region` the stack happens to carry.
+    const aws = new AwsProvider(
+      `${name}-aws`,
+      {
+        region: s.region,
+        ...(s.profile ? { profile: s.profile } : {}),
+        defaultTags: { tags: { ...s.tags, "kuar.io/cluster": args.clusterName } },
+      },
+      { parent: this },
+    );
+    const child = { parent: this, provider: aws };
+
+    const { vpcId, subnetIds } = this.network(name, args, aws, guard.protect);
+
+    // Created before the cluster so EKS writes into it and the retention applies (EKS's own
+    // group never expires).
+    const logGroup = new cloudwatch.LogGroup(
+      `${name}-control-plane-logs`,
+      { name: `/aws/eks/${args.clusterName}/cluster`, retentionInDays: s.logging.retentionDays },
+      child,
+    );
+    const key = s.secretsEncryption
+      ? new kms.Key(
+          `${name}-secrets`,
+          {
+            description: `Envelope encryption of Kubernetes Secrets in EKS cluster ${args.clusterName}`,
+            enableKeyRotation: true,
+            deletionWindowInDays: ephemeral ? 7 : 30,
+          },
+          { ...child, protect: guard.protect },
+        )
+      : undefined;
+
+    const clusterRole = new iam.Role(
+      `${name}-cluster`,
+      { assumeRolePolicy: serviceTrustPolicy("eks", s.region) },
+      child,
+    );
+    const clusterPolicy = new iam.RolePolicyAttachment(
+      `${name}-cluster-AmazonEKSClusterPolicy`,
+      { role: clusterRole.name, policyArn: policy("AmazonEKSClusterPolicy") },
+      child,
+    );
+
+    const cluster = new eks.Cluster(
+      `${name}-eks`,
+      {
+        name: args.clusterName,
+        version: s.version,
+        roleArn: clusterRole.arn,
+        vpcConfig: {
+          subnetIds,
+          endpointPrivateAccess: s.endpointPrivateAccess,
+          endpointPublicAccess: s.endpointPublicAccess,
+          ...(s.endpointPublicAccess && s.publicAccessCidrs ? { publicAccessCidrs: s.publicAccessCidrs } : {}),
+        },
+        // Access entries (API) instead of the aws-auth ConfigMap: IAM access is an AWS API object,
+        // auditable in CloudTrail, and cannot be lost by a bad kubectl edit.
+        accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: s.clusterCreatorAdmin },
+        ...(key ? { encryptionConfig: { provider: { keyArn: key.arn }, resources: ["secrets"] } } : {}),
+        enabledClusterLogTypes: s.logging.types,
+        deletionProtection: guard.deletionProtection,
+        // vpc-cni, kube-proxy and CoreDNS come as EKS-managed add-ons below, upgradable in place.
+        bootstrapSelfManagedAddons: false,
+      },
+      { ...child, protect: guard.protect, dependsOn: [clusterPolicy, logGroup] },
+    );
+    this.name = cluster.name;
+    this.arn = cluster.arn;
+
+    const issuer = cluster.identities.apply((ids) => ids[0]?.oidcs[0]?.issuer ?? "");
+    // No thumbprint: IAM trusts the public CA behind EKS's OIDC issuers itself, so a pinned
+    // thumbprint would only break when the certificate rotates.
+    const oidc = new iam.OpenIdConnectProvider(
+      `${name}-oidc`,
+      { url: issuer, clientIdLists: ["sts.amazonaws.com"] },
+      child,
+    );
+    this.oidcProviderArn = oidc.arn;
+    const irsaRole = (id: string, namespace: string, sa: string, policyName: string) => {
+      const role = new iam.Role(
+        `${name}-${id}`,
+        { assumeRolePolicy: pulumi.all([oidc.arn, issuer]).apply(([a, i]) => irsaTrustPolicy(a, i, namespace, sa)) },
+        child,
+      );
+      new iam.RolePolicyAttachment(
+        `${name}-${id}-${policyName}`,
+        { role: role.name, policyArn: policy(policyName) },
+        child,
+      );
+      return role;
+    };
+
+    s.admins.forEach((principalArn, i) => {
+      const entry = new eks.AccessEntry(
+        `${name}-admin-${i}`,
+        { clusterName: cluster.name, principalArn, type: "STANDARD" },
+        child,
+      );
+      new eks.AccessPolicyAssociation(
+        `${name}-admin-${i}`,
+        {
+          clusterName: cluster.name,
+          principalArn: entry.principalArn,
+          policyArn: `arn:${partitionOf(s.region)}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
+          accessScope: { type: "cluster" },
+        },
+        child,
+      );
+    });
+
+    const addon = (addonName: string, extra: Partial<eks.AddonArgs>, dependsOn: pulumi.Resource[]) =>
+      new eks.Addon(
+        `${name}-${addonName}`,
+        {
+          clusterName: cluster.name,
+          addonName,
+          resolveConflictsOnCreate: "OVERWRITE",
+          resolveConflictsOnUpdate: "PRESERVE",
+          ...extra,
+        },
+        { ...child, dependsOn },
+      );
+    // Networking add-ons go before nodes: without a CNI no node becomes Ready.
+    const cniRole = s.vpcCniIrsa ? irsaRole("vpc-cni", "kube-system", "aws-node", "AmazonEKS_CNI_Policy") : undefined;
+    const beforeNodes = [
+      addon("vpc-cni", cniRole ? { serviceAccountRoleArn: cniRole.arn } : {}, []),
+      addon("kube-proxy", {}, []),
+      ...(s.podIdentity ? [addon("eks-pod-identity-agent", {}, [])] : []),
+    ];
+
+    const nodeRole = new iam.Role(`${name}-node`, { assumeRolePolicy: serviceTrustPolicy("ec2", s.region) }, child);
+    const nodeAttachments = nodePolicies(s.vpcCniIrsa).map(
+      (p) => new iam.RolePolicyAttachment(`${name}-node-${p}`, { role: nodeRole.name, policyArn: policy(p) }, child),
+    );
+    const groups = s.nodeGroups.map(
+      (g) =>
+        new eks.NodeGroup(
+          `${name}-${g.name}`,
+          {
+            clusterName: cluster.name,
+            version: cluster.version,
+            nodeRoleArn: nodeRole.arn,
+            subnetIds,
+            instanceTypes: g.instanceTypes,
+            capacityType: g.capacityType,
+            amiType: amiTypeFor(g),
+            diskSize: g.diskSize,
+            labels: { ...g.labels, "kuar.io/node-group": g.name },
+            taints: eksTaints(g.taints),
+            scalingConfig: { minSize: g.minSize, maxSize: g.maxSize, desiredSize: g.desiredSize ?? g.minSize },
+            updateConfig: { maxUnavailable: 1 },
+          },
+          // An autoscaler owns desiredSize after creation; Pulumi must not scale the group back.
+          { ...child, dependsOn: [...nodeAttachments, ...beforeNodes], ignoreChanges: ["scalingConfig.desiredSize"] },
+        ),
+    );
+
+    // CoreDNS and the EBS CSI driver run as pods, so they only turn healthy once nodes exist.
+    addon("coredns", {}, groups);
+    const ebs = s.ebsCsiDriver
+      ? addon(
+          "aws-ebs-csi-driver",
+          {
+            serviceAccountRoleArn: irsaRole(
+              "ebs-csi",
+              "kube-system",
+              "ebs-csi-controller-sa",
+              "service-role/AmazonEBSCSIDriverPolicy",
+            ).arn,
+          },
+          groups,
+        )
+      : undefined;
+
+    this.kubeconfig = pulumi.secret(
+      pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([clusterName, endpoint, ca]) =>
+        renderKubeconfig({
+          clusterName,
+          region: s.region,
+          endpoint,
+          certificateAuthorityData: ca.data,
+          roleArn: s.kubeconfigRoleArn,
+          profile: s.profile,
+        }),
+      ),
+    );
+    // The ARN names this cluster for its whole life; a kubeconfig change (new endpoint form,
+    // another role) updates the provider instead of replacing every Kubernetes object.
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      { kubeconfig: this.kubeconfig, clusterIdentifier: cluster.arn },
+      { parent: this },
+    );
+
+    if (ebs) {
+      new k8s.storage.v1.StorageClass(
+        `${name}-${GP3_STORAGE_CLASS}`,
+        {
+          metadata: { name: GP3_STORAGE_CLASS, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+          provisioner: "ebs.csi.aws.com",
+          parameters: { type: "gp3", encrypted: "true", "csi.storage.k8s.io/fstype": "ext4" },
+          reclaimPolicy: "Delete",
+          volumeBindingMode: "WaitForFirstConsumer",
+          allowVolumeExpansion: true,
+        },
+        { parent: this, provider: this.provider, dependsOn: [ebs] },
+      );
+    }
+
+    this.capabilities = capabilitiesFor(s);
+    this.registerOutputs({
+      name: this.name,
+      arn: this.arn,
+      kubeconfig: this.kubeconfig,
+      oidcProviderArn: this.oidcProviderArn,
+      vpcId,
+    });
+  }
+
+  private network(name: string, args: EksClusterArgs, aws: AwsProvider, protect: boolean) {
+    const n = args.settings.network;
+    if (n.existingVpc) {
+      return { vpcId: pulumi.output(n.existingVpc.vpcId), subnetIds: pulumi.output(n.existingVpc.privateSubnetIds) };
+    }
+    const vpcCidr = n.vpcCidr ?? "10.0.0.0/16";
+    const derived = deriveSubnets(vpcCidr, args.settings.availabilityZones.length);
+    const net = new EksNetwork(
+      `${name}-vpc`,
+      {
+        clusterName: args.clusterName,
+        availabilityZones: args.settings.availabilityZones,
+        vpcCidr,
+        publicSubnetCidrs: n.publicSubnetCidrs ?? derived.public,
+        privateSubnetCidrs: n.privateSubnetCidrs ?? derived.private,
+        natGateways: n.natGateways,
+        protect,
+      },
+      { parent: this, providers: { aws } },
+    );
+    return { vpcId: net.vpcId, subnetIds: net.privateSubnetIds };
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Pure decisions of the EKS target, kept out of the components so they are tested directly:
+ * subnet layout, architecture and AMI per node group, taint effects, deletion protection,
+ * IAM policy documents and the capabilities reported to bootstrap.
+ */
+import { parseCidr } from "../../config/fields.js";
+import type { Taint } from "../../config/fields.js";
+import type { Arch, ClusterCapabilities } from "../contract.js";
+
+/** Dotted IPv4 address and prefix: `(167772160, 16)` -> `10.0.0.0/16`. */
+export function formatCidr(base: number, prefix: number): string {
+  const octets = [24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256);
+  return `${octets.join(".")}/${prefix}`;
+}
+
+/** True when `inner` lies entirely inside `outer`. */
+export function cidrContains(outer: string, inner: string): boolean {
+  const o = parseCidr(outer);
+  const i = parseCidr(inner);
+  if (!o || !i || i.prefix < o.prefix) return false;
+  return i.base >= o.base && i.base + 2 ** (32 - i.prefix) <= o.base + 2 ** (32 - o.prefix);
+}
+
+export interface SubnetPlan {
+  /** One CIDR per availability zone, in zone order. */
+  public: string[];
+  private: string[];
+}
+
+/**
+ * Derives subnet CIDRs from the VPC CIDR. The VPC is cut into quarters: the first three are the
+ * private subnets (one per zone; the VPC CNI gives every pod a VPC address, so they must be big),
+ * and the last quarter holds small public subnets (1/64 of the VPC each) for load balancers and
+ * NAT gateways. A /16 gives private /18s (16,382 addresses) and public /22s.
+ */
+export function deriveSubnets(vpcCidr: string, zones: number): SubnetPlan {
+  const vpc = parseCidr(vpcCidr);
+  if (!vpc) throw new Error(`not a CIDR: ${vpcCidr}`);
+  const quarter = 2 ** (32 - (vpc.prefix + 2));
+  const small = 2 ** (32 - (vpc.prefix + 6));
+  const idx = Array.from({ length: zones }, (_, i) => i);
+  return {
+    private: idx.map((i) => formatCidr(vpc.base + i * quarter, vpc.prefix + 2)),
+    public: idx.map((i) => formatCidr(vpc.base + 3 * quarter + i * small, vpc.prefix + 6)),
+  };
+}
+
+/**
+ * Graviton families carry a `g` right after the generation digit (m7g, c7gn, t4g, r8gd, im4gn,
+ * is4gen, g5g), plus the first-generation a1.
+ */
+export function archOfInstanceType(instanceType: string): "amd64" | "arm64" {
+  const family = instanceType.split(".")[0] ?? "";
+  return family === "a1" || /^[a-z]+\d+g[a-z]*$/.test(family) ? "arm64" : "amd64";
+}
+
+export const AMI_TYPES = [
+  "AL2023_x86_64_STANDARD",
+  "AL2023_ARM_64_STANDARD",
+  "AL2023_x86_64_NVIDIA",
+  "AL2023_ARM_64_NVIDIA",
+  "AL2023_x86_64_NEURON",
+  "BOTTLEROCKET_x86_64",
+  "BOTTLEROCKET_ARM_64",
+] as const;
+export type AmiType = (typeof AMI_TYPES)[number];
+
+export function archOfAmiType(ami: AmiType): "amd64" | "arm64" {
+  return /ARM/.test(ami) ? "arm64" : "amd64";
+}
+
+/** The AMI a node group runs: the explicit one, else Amazon Linux 2023 for its instances' CPU. */
+export function amiTypeFor(group: { instanceTypes: string[]; amiType?: AmiType | undefined }): AmiType {
+  if (group.amiType) return group.amiType;
+  const arm = group.instanceTypes.every((t) => archOfInstanceType(t) === "arm64");
+  return arm ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
+}
+
+const EFFECTS = { NoSchedule: "NO_SCHEDULE", PreferNoSchedule: "PREFER_NO_SCHEDULE", NoExecute: "NO_EXECUTE" } as const;
+
+/** Kubernetes taints in the spelling the EKS node group API wants. */
+export function eksTaints(taints: Taint[]): { key: string; value: string; effect: string }[] {
+  return taints.map((t) => ({ key: t.key, value: t.value, effect: EFFECTS[t.effect] }));
+}
+
+export interface Protection {
+  /** Pulumi's `protect` resource option on the cluster, its KMS key and the VPC. */
+  protect: boolean;
+  /** EKS's own `deletionProtection` flag on the cluster. */
+  deletionProtection: boolean;
+}
+
+/** Deletion protection is on unless turned off in settings or the stack is ephemeral. */
+export function protection(setting: boolean, ephemeral: boolean): Protection {
+  const on = setting && !ephemeral;
+  return { protect: on, deletionProtection: on };
+}
+
+/** `aws`, `aws-cn` or `aws-us-gov`: managed policy ARNs and service principals differ by partition. */
+export function partitionOf(region: string): "aws" | "aws-cn" | "aws-us-gov" {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+export function managedPolicyArn(region: string, name: string): string {
+  return `arn:${partitionOf(region)}:iam::aws:policy/${name}`;
+}
+
+/** Trust policy letting an AWS service assume a role. */
+export function serviceTrustPolicy(service: "eks" | "ec2", region: string): string {
+  const suffix = service === "ec2" && partitionOf(region) === "aws-cn" ? ".cn" : "";
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: `${service}.amazonaws.com${suffix}` },
+        Action: service === "eks" ? ["sts:AssumeRole", "sts:TagSession"] : "sts:AssumeRole",
+      },
+    ],
+  });
+}
+
+/** IRSA trust policy: only `namespace/serviceAccount` of this cluster, with the STS audience. */
+export function irsaTrustPolicy(oidcProviderArn: string, issuerUrl: string, namespace: string, sa: string): string {
+  const issuer = issuerUrl.replace(/^https:\/\//, "");
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: oidcProviderArn },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: {
+            [`${issuer}:sub`]: `system:serviceaccount:${namespace}:${sa}`,
+            [`${issuer}:aud`]: "sts.amazonaws.com",
+          },
+        },
+      },
+    ],
+  });
+}
+
+/** The only managed policies a node role gets; the CNI policy moves to IRSA when asked. */
+export function nodePolicies(cniIrsa: boolean): string[] {
+  const base = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"];
+  return cniIrsa ? base : [...base, "AmazonEKS_CNI_Policy"];
+}
+
+export interface CapabilityInput {
+  nodeGroups: { instanceTypes: string[]; amiType?: AmiType | undefined; minSize: number }[];
+  ebsCsiDriver: boolean;
+}
+
+/** The name of the StorageClass the target creates when the EBS CSI driver is on. */
+export const GP3_STORAGE_CLASS = "gp3";
+
+export function capabilitiesFor(s: CapabilityInput): ClusterCapabilities {
+  const arches = new Set(s.nodeGroups.map((g) => archOfAmiType(amiTypeFor(g))));
+  const arch: Arch = arches.size === 1 ? [...arches][0]! : "mixed";
+  return {
+    loadBalancer: "cloud",
+    // Without a CSI driver nothing provisions EBS volumes (the in-tree gp2 class is migrated to
+    // CSI and is not the default since EKS 1.30), so the cluster honestly has no default class.
+    defaultStorageClass: s.ebsCsiDriver ? GP3_STORAGE_CLASS : undefined,
+    arch,
+    dns: true,
+    metricsServer: false,
+    online: true,
+    runsContainers: true,
+    nodes: s.nodeGroups.reduce((n, g) => n + g.minSize, 0),
+  };
+}

@@ -1,0 +1,392 @@
+/**
+ * Settings of the EKS target (`kuar:eks`). Field checks live on each field; checks that relate
+ * fields (zones and region, subnets and VPC, endpoint access, node group sizes) live in
+ * `checkSettings`, each with the path, the value, what is allowed and the fix.
+ */
+import { z } from "zod";
+import { checkNoOverlap, cidr, labels, matching, parseCidr, taint } from "../../config/fields.js";
+import { toolchain } from "../../config/versions.js";
+import { AMI_TYPES, archOfInstanceType, cidrContains, deriveSubnets } from "./plan.js";
+
+const fix = (text: string) => ({ params: { fix: text } });
+
+export const region = matching(
+  /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/,
+  'expected an AWS region such as "eu-west-1"',
+  "Use the region code shown by `aws ec2 describe-regions`, e.g. eu-west-1.",
+);
+
+export const zone = matching(
+  /^[a-z]{2}(-[a-z]+)+-\d{1,2}[a-z]$/,
+  'expected an availability zone name such as "eu-west-1a"',
+  "Use zone names from `aws ec2 describe-availability-zones --region <region>` (local zones are not supported).",
+);
+
+const awsName = (what: string, max: number) =>
+  matching(
+    new RegExp(`^[0-9A-Za-z][A-Za-z0-9_-]{0,${max - 1}}$`),
+    `expected a ${what} name (letters, digits, '-' and '_', starting alphanumeric, at most ${max} characters)`,
+    "Rename it with letters, digits and dashes.",
+  );
+
+const instanceType = matching(
+  /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9]+$/,
+  'expected an EC2 instance type such as "m7i.large" or "m7g.large"',
+  "Use a type listed by `aws ec2 describe-instance-types`.",
+);
+
+const iamArn = matching(
+  /^arn:aws(-cn|-us-gov)?:(iam|sts)::\d{12}:[A-Za-z-]+\/.+$/,
+  'expected an IAM ARN such as "arn:aws:iam::123456789012:role/platform-admin"',
+  "Copy the ARN from `aws iam get-role --role-name <name>` or `aws sts get-caller-identity`.",
+);
+
+const LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653] as const;
+
+export const nodeGroup = z.strictObject({
+  /** Node group name, unique within the cluster; also the `kuar.io/node-group` label. */
+  name: awsName("node group", 40),
+  /**
+   * EC2 instance types. All must share one CPU architecture; Graviton families (m7g, c7g, t4g, ...)
+   * run arm64, everything else amd64. Several types make spot capacity easier to get.
+   * @default ["m7i.large"]
+   */
+  instanceTypes: z.array(instanceType).min(1).default(["m7i.large"]),
+  /** Fewest nodes; the sum over groups is the node count reported to bootstrap. @default 1 */
+  minSize: z.int().min(0).default(1),
+  /** Most nodes the group may scale to. @default 3 */
+  maxSize: z.int().min(1).max(450).default(3),
+  /**
+   * Nodes at creation. Later changes by an autoscaler are ignored by Pulumi (it does not fight
+   * the autoscaler). @default minSize
+   */
+  desiredSize: z.int().min(0).optional(),
+  /** `ON_DEMAND` or `SPOT` (cheaper, may be reclaimed with two minutes' notice). @default "ON_DEMAND" */
+  capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
+  /** Extra Kubernetes node labels. @default {} */
+  labels: labels.default({}),
+  /** Kubernetes taints (effect NoSchedule, PreferNoSchedule or NoExecute). @default [] */
+  taints: z.array(taint).default([]),
+  /** Root volume size in GiB. @default 50 */
+  diskSize: z.int().min(20).max(16384).default(50),
+  /**
+   * AMI type override, e.g. `AL2023_x86_64_NVIDIA` for GPU nodes.
+   * @default AL2023_ARM_64_STANDARD for Graviton instance types, else AL2023_x86_64_STANDARD
+   */
+  amiType: z.enum(AMI_TYPES).optional(),
+});
+export type NodeGroupSettings = z.output<typeof nodeGroup>;
+
+export const DEFAULT_NODE_GROUPS: z.input<typeof nodeGroup>[] = [
+  { name: "system", instanceTypes: ["m7i.large"], minSize: 2, maxSize: 3 },
+  { name: "workload", instanceTypes: ["m7i.large", "m6i.large"], minSize: 1, maxSize: 5 },
+];
+
+export const network = z.strictObject({
+  /**
+   * CIDR of the VPC kuar creates, /16 to /20 (every pod takes a VPC address). Not allowed with
+   * `existingVpc`. @default "10.0.0.0/16"
+   */
+  vpcCidr: cidr.optional(),
+  /** Public subnet per zone, in zone order. @default the last quarter of the VPC in 1/64 slices */
+  publicSubnetCidrs: z.array(cidr).optional(),
+  /** Private subnet per zone, in zone order. @default the first three quarters of the VPC */
+  privateSubnetCidrs: z.array(cidr).optional(),
+  /**
+   * `one-per-az` keeps egress working when a zone fails; `single` saves money (one gateway,
+   * cross-zone traffic, one point of failure). @default "one-per-az"
+   */
+  natGateways: z.enum(["one-per-az", "single"]).default("one-per-az"),
+  /**
+   * Use an existing VPC instead of creating one. Its subnets must already carry the
+   * `kubernetes.io/role/elb` / `kubernetes.io/role/internal-elb` tags and reach the internet (NAT).
+   * @default undefined (kuar creates the VPC)
+   */
+  existingVpc: z
+    .strictObject({
+      /** VPC id such as `vpc-0abc...`. */
+      vpcId: matching(
+        /^vpc-[0-9a-f]{8,17}$/,
+        'expected a VPC id such as "vpc-0123456789abcdef0"',
+        "Copy it from `aws ec2 describe-vpcs`.",
+      ),
+      /** Private subnets for nodes and the control plane ENIs, in at least two zones. */
+      privateSubnetIds: z
+        .array(
+          matching(
+            /^subnet-[0-9a-f]{8,17}$/,
+            'expected a subnet id such as "subnet-0123abcd"',
+            "Copy it from `aws ec2 describe-subnets`.",
+          ),
+        )
+        .refine((a) => a.length >= 2, {
+          message: "must list at least 2 subnets (EKS needs two zones)",
+          ...fix("Add a subnet in another zone."),
+        }),
+    })
+    .optional(),
+});
+
+const fields = z.strictObject({
+  /** AWS region, e.g. `eu-west-1`. Required. */
+  region,
+  /** Two or three zones of `region` (explicit, so no lookup runs at preview). Required. */
+  availabilityZones: z
+    .array(zone)
+    // refine rather than min/max: zod keeps the `fix` param only on custom issues.
+    .refine((a) => a.length >= 2, {
+      message: "must list at least 2 zones (EKS needs subnets in two zones)",
+      ...fix("Add a second zone of the region, e.g. eu-west-1b."),
+    })
+    .refine((a) => a.length <= 3, {
+      message: "must list at most 3 zones",
+      ...fix("Keep three zones; more only add NAT cost."),
+    }),
+  /** EKS cluster name (also in subnet tags and the kubeconfig). @default "kuar-<stack>" */
+  clusterName: awsName("cluster", 100).optional(),
+  /** Kubernetes minor version, pinned; raise it to upgrade (never lowered). @default the toolchain's minor */
+  version: matching(/^1\.\d{2}$/, 'expected a Kubernetes minor such as "1.34"', "Write major.minor only.").default(
+    toolchain.kubernetes.split(".").slice(0, 2).join("."),
+  ),
+  /** AWS CLI profile for Pulumi's AWS provider and the kubeconfig (`AWS_PROFILE`). @default the ambient credentials */
+  profile: z.string().min(1).optional(),
+  /** Role the kubeconfig assumes (`aws eks get-token --role-arn`); it needs an access entry (see `admins`). @default none */
+  kubeconfigRoleArn: iamArn.optional(),
+  /** Network: a new VPC (default) or an existing one. @default a new 10.0.0.0/16 VPC */
+  network: network.default({ natGateways: "one-per-az" }),
+  /** Private API endpoint inside the VPC (nodes use it). @default true */
+  endpointPrivateAccess: z.boolean().default(true),
+  /** Public API endpoint (needed by Pulumi and kubectl outside the VPC). @default true */
+  endpointPublicAccess: z.boolean().default(true),
+  /** Who may reach the public endpoint. Required while `restrictPublicEndpoint`. @default none (EKS: anyone) */
+  publicAccessCidrs: z.array(cidr).optional(),
+  /**
+   * Require `publicAccessCidrs` (without 0.0.0.0/0) whenever the public endpoint is on. Turn it
+   * off only to open the API server to the whole internet. @default true
+   */
+  restrictPublicEndpoint: z.boolean().default(true),
+  /** IAM principals given cluster-admin through access entries. @default [] */
+  admins: z.array(iamArn).default([]),
+  /** Give the identity that creates the cluster admin access (an access entry EKS manages). @default true */
+  clusterCreatorAdmin: z.boolean().default(true),
+  /** Envelope-encrypt Secrets with a KMS key kuar creates (rotation on). @default true */
+  secretsEncryption: z.boolean().default(true),
+  /** Control plane logs to CloudWatch. @default { types: ["api","audit","authenticator"], retentionDays: 90 } */
+  logging: z
+    .strictObject({
+      /** Log types. @default ["api", "audit", "authenticator"] */
+      types: z.array(z.enum(LOG_TYPES)).default(["api", "audit", "authenticator"]),
+      /** CloudWatch retention in days (a value CloudWatch accepts). @default 90 */
+      retentionDays: z.literal(RETENTION_DAYS).default(90),
+    })
+    .default({ types: ["api", "audit", "authenticator"], retentionDays: 90 }),
+  /** Install the eks-pod-identity-agent add-on (EKS Pod Identity beside IRSA). @default false */
+  podIdentity: z.boolean().default(false),
+  /** Give the VPC CNI its own IRSA role instead of the node role's CNI policy. @default false */
+  vpcCniIrsa: z.boolean().default(false),
+  /** Install the aws-ebs-csi-driver add-on (IRSA role) and a default encrypted `gp3` StorageClass. @default true */
+  ebsCsiDriver: z.boolean().default(true),
+  /** EKS deletion protection plus Pulumi `protect`; always off on ephemeral stacks. @default true */
+  deletionProtection: z.boolean().default(true),
+  /** Tags on every AWS resource (through the provider's default tags), besides `kuar.io/cluster`. @default {} */
+  tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+  /** Managed node groups. @default a "system" group (2-3 nodes) and a "workload" group (1-5 nodes) */
+  nodeGroups: z
+    .array(nodeGroup)
+    .min(1)
+    .default(() => DEFAULT_NODE_GROUPS.map((g) => nodeGroup.parse(g))),
+});
+
+// superRefine keeps the object schema (zod 4), so "did you mean" hints still see its keys.
+export const settings = fields.superRefine(checkSettings);
+
+export type EksSettings = z.output<typeof fields>;
+type Input = EksSettings;
+
+function issue(ctx: z.RefinementCtx, path: (string | number)[], input: unknown, message: string, fixText: string) {
+  ctx.addIssue({ code: "custom", path, input, message, ...fix(fixText) });
+}
+
+/** True when `value` passes `schema`: cross-field checks only look at fields that are valid. */
+const valid = (schema: z.ZodType, value: unknown) => schema.safeParse(value).success;
+
+/**
+ * Checks across fields. Zod runs them even when some field failed (so one run reports
+ * everything), hence every check first makes sure the fields it reads are valid.
+ */
+export function checkSettings(s: Input, ctx: z.RefinementCtx): void {
+  const seenZones = new Set<string>();
+  const zonesOk = valid(z.array(zone), s.availabilityZones);
+  if (zonesOk) {
+    s.availabilityZones.forEach((az, i) => {
+      if (valid(region, s.region) && (!az.startsWith(s.region) || az.length !== s.region.length + 1)) {
+        issue(
+          ctx,
+          ["availabilityZones", i],
+          az,
+          `is not a zone of region ${s.region}`,
+          `Use ${s.region}a, ${s.region}b, ... or change region.`,
+        );
+      }
+      if (seenZones.has(az)) issue(ctx, ["availabilityZones", i], az, "is listed twice", "List each zone once.");
+      seenZones.add(az);
+    });
+  }
+
+  const zoneCountOk = zonesOk && s.availabilityZones.length >= 2 && s.availabilityZones.length <= 3;
+  if (zoneCountOk && valid(network, s.network)) checkNetwork(s, ctx);
+  if (
+    valid(z.boolean(), s.endpointPublicAccess) &&
+    valid(z.boolean(), s.endpointPrivateAccess) &&
+    valid(z.boolean(), s.restrictPublicEndpoint) &&
+    valid(z.array(cidr).optional(), s.publicAccessCidrs)
+  ) {
+    checkEndpoint(s, ctx);
+  }
+  if (Array.isArray(s.nodeGroups)) checkNodeGroups(s.nodeGroups, ctx);
+}
+
+function checkNodeGroups(groups: NodeGroupSettings[], ctx: z.RefinementCtx): void {
+  const names = new Set<string>();
+  groups.forEach((raw, i) => {
+    const parsed = nodeGroup.safeParse(raw);
+    if (!parsed.success) return;
+    const g = parsed.data;
+    const at = (k: string) => ["nodeGroups", i, k];
+    if (names.has(g.name))
+      issue(ctx, at("name"), g.name, "is used by an earlier node group", "Give every node group its own name.");
+    names.add(g.name);
+    if (g.minSize > g.maxSize) {
+      issue(ctx, at("minSize"), g.minSize, `must not exceed maxSize (${g.maxSize})`, "Lower minSize or raise maxSize.");
+    }
+    if (g.desiredSize !== undefined && (g.desiredSize < g.minSize || g.desiredSize > g.maxSize)) {
+      issue(
+        ctx,
+        at("desiredSize"),
+        g.desiredSize,
+        `must lie within minSize..maxSize (${g.minSize}..${g.maxSize})`,
+        "Set desiredSize between minSize and maxSize, or leave it out.",
+      );
+    }
+    const arches = new Set(g.instanceTypes.map(archOfInstanceType));
+    if (!g.amiType && arches.size > 1) {
+      issue(
+        ctx,
+        at("instanceTypes"),
+        g.instanceTypes,
+        "mixes arm64 (Graviton) and amd64 instance types; one group runs one AMI",
+        "Split them into two node groups.",
+      );
+    }
+  });
+}
+
+function checkNetwork(s: Input, ctx: z.RefinementCtx): void {
+  const n = s.network;
+  if (n.existingVpc) {
+    for (const key of ["vpcCidr", "publicSubnetCidrs", "privateSubnetCidrs"] as const) {
+      if (n[key] !== undefined) {
+        issue(
+          ctx,
+          ["network", key],
+          n[key],
+          "cannot be combined with network.existingVpc",
+          `Remove network.${key}; the existing VPC's subnets are used as they are.`,
+        );
+      }
+    }
+    return;
+  }
+  const vpc = n.vpcCidr ?? "10.0.0.0/16";
+  const prefix = parseCidr(vpc)?.prefix ?? 16;
+  if (prefix < 16 || prefix > 20) {
+    issue(
+      ctx,
+      ["network", "vpcCidr"],
+      vpc,
+      "must have a prefix from /16 to /20 (AWS allows at most /16; pods take VPC addresses)",
+      'Use a range such as "10.0.0.0/16".',
+    );
+    return;
+  }
+  const zones = s.availabilityZones.length;
+  const derived = deriveSubnets(vpc, zones);
+  const entries: { path: (string | number)[]; cidr: string }[] = [];
+  for (const kind of ["public", "private"] as const) {
+    const key = kind === "public" ? "publicSubnetCidrs" : "privateSubnetCidrs";
+    const given = n[key];
+    if (given && given.length !== zones) {
+      issue(
+        ctx,
+        ["network", key],
+        given,
+        `must list one CIDR per availability zone (${zones})`,
+        "Give exactly one subnet per zone, in zone order, or leave it out to derive them.",
+      );
+    }
+    (given ?? derived[kind]).forEach((c, i) => {
+      const path = ["network", key, i];
+      if (given && !cidrContains(vpc, c))
+        issue(ctx, path, c, `lies outside the VPC CIDR ${vpc}`, "Pick a subnet inside network.vpcCidr.");
+      entries.push({ path, cidr: c });
+    });
+  }
+  checkNoOverlap(ctx, entries);
+}
+
+function checkEndpoint(s: Input, ctx: z.RefinementCtx): void {
+  if (!s.endpointPublicAccess && !s.endpointPrivateAccess) {
+    issue(
+      ctx,
+      ["endpointPublicAccess"],
+      false,
+      "and endpointPrivateAccess are both false, so nothing can reach the API server",
+      "Turn on at least one endpoint.",
+    );
+    return;
+  }
+  if (!s.endpointPublicAccess) {
+    if (s.publicAccessCidrs !== undefined) {
+      issue(
+        ctx,
+        ["publicAccessCidrs"],
+        s.publicAccessCidrs,
+        "is set but the public endpoint is off (endpointPublicAccess: false)",
+        "Remove publicAccessCidrs, or turn endpointPublicAccess on.",
+      );
+    }
+    return;
+  }
+  if (!s.restrictPublicEndpoint) return;
+  const cidrs = s.publicAccessCidrs ?? [];
+  if (cidrs.length === 0) {
+    issue(
+      ctx,
+      ["publicAccessCidrs"],
+      s.publicAccessCidrs,
+      "must list who may reach the public endpoint while restrictPublicEndpoint is on",
+      'List your office/VPN/CI egress ranges, e.g. ["203.0.113.0/24"]; or set endpointPublicAccess false; or set restrictPublicEndpoint false to open it to everyone.',
+    );
+  }
+  cidrs.forEach((c, i) => {
+    if (parseCidr(c)?.prefix === 0) {
+      issue(
+        ctx,
+        ["publicAccessCidrs", i],
+        c,
+        "opens the public endpoint to the whole internet while restrictPublicEndpoint is on",
+        "List narrower ranges, or set restrictPublicEndpoint false on purpose.",
+      );
+    }
+  });
+  if (!s.endpointPrivateAccess) {
+    issue(
+      ctx,
+      ["endpointPrivateAccess"],
+      false,
+      "is off while the public endpoint is restricted: nodes reach the API through NAT addresses outside publicAccessCidrs and never join",
+      "Keep endpointPrivateAccess true (the default).",
+    );
+  }
+}
