@@ -1,0 +1,72 @@
+/**
+ * Every config key is documented: each key of each schema appears (in backticks) in the doc that
+ * owns it. Adding a setting without documenting it fails here.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { z } from "zod";
+import { addonsSchema } from "../../../bootstrap/schema.js";
+import { baseSchema } from "../../../config/schema.js";
+import { targets } from "../../../providers/registry.js";
+import { workloadsSchema } from "../../../workloads/schema.js";
+
+const root = join(import.meta.dirname, "..", "..", "..");
+
+/** Every object key in a schema, recursively (through optional/default/array/record wrappers). */
+export function schemaKeys(schema: z.ZodType, seen = new Set<z.ZodType>()): Set<string> {
+  const keys = new Set<string>();
+  const walk = (s: z.ZodType | undefined) => {
+    if (!s || seen.has(s)) return;
+    seen.add(s);
+    const def = (s as unknown as { def: Record<string, unknown> & { type: string } }).def;
+    if (def.type === "object") {
+      for (const [k, v] of Object.entries((s as z.ZodObject).shape)) {
+        keys.add(k);
+        walk(v as z.ZodType);
+      }
+    }
+    for (const inner of ["innerType", "in", "out", "element", "valueType"] as const) walk(def[inner] as z.ZodType);
+    for (const o of (def["options"] as z.ZodType[] | undefined) ?? []) walk(o);
+  };
+  walk(schema);
+  return keys;
+}
+
+/** Words inside `code spans` of a markdown file: `{ vpcId, privateSubnetIds }` documents both keys. */
+function codeWords(path: string): Set<string> {
+  const words = new Set<string>();
+  for (const m of readFileSync(path, "utf8").matchAll(/`([^`\n]+)`/g)) {
+    for (const w of m[1]!.split(/[^A-Za-z0-9_]+/)) if (w) words.add(w);
+  }
+  return words;
+}
+
+/** Shared shapes (taints, resources) are documented once in docs/configuration.md. */
+function assertDocumented(schema: z.ZodType, doc: string) {
+  const path = join(root, doc);
+  assert.ok(existsSync(path), `${doc} is missing`);
+  const words = new Set([...codeWords(path), ...codeWords(join(root, "docs", "configuration.md"))]);
+  const missing = [...schemaKeys(schema)].filter((k) => !words.has(k));
+  assert.deepEqual(missing, [], `keys not documented in ${doc}`);
+}
+
+test("every top-level kuar: key is documented in docs/configuration.md", () => {
+  const top = [...Object.keys(baseSchema.shape)];
+  const text = readFileSync(join(root, "docs", "configuration.md"), "utf8");
+  assert.deepEqual(
+    top.filter((k) => !text.includes(`kuar:${k}`)),
+    [],
+  );
+});
+
+for (const t of targets) {
+  test(`every kuar:${t.name} key is documented in docs/targets/${t.name}.md`, () => {
+    assertDocumented(t.settings, join("docs", "targets", `${t.name}.md`));
+  });
+}
+
+test("every kuar:addons key is documented in docs/addons.md", () => assertDocumented(addonsSchema, "docs/addons.md"));
+test("every kuar:workloads key is documented in docs/workloads.md", () =>
+  assertDocumented(workloadsSchema, "docs/workloads.md"));
