@@ -26,4 +26,8 @@ export interface Platform {
   domain: string;
   /** Resources workloads must wait for (CRDs, namespaces, policies). */
   dependsOn: pulumi.Resource[];
+  /** Namespace the add-ons (and the Gateway) run in. @default absent when built by hand (tests) */
+  systemNamespace?: pulumi.Output<string>;
+  /** ClusterIssuer for workloads that want their own cert-manager Certificates; absent without cert-manager. */
+  clusterIssuer?: pulumi.Output<string>;
 }

@@ -1,0 +1,50 @@
+/**
+ * external-dns from its official chart: publishes hostnames of Gateway routes and LoadBalancer
+ * Services to a DNS provider. Credentials come from a Secret the user creates, never from state.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { charts } from "../config/versions.js";
+import { chartArgs } from "./chart.js";
+
+export interface ExternalDnsArgs {
+  /** Namespace to install into; `credentialsSecret` must live here. */
+  namespace: pulumi.Input<string>;
+  /** external-dns provider name, e.g. "cloudflare". */
+  provider: string;
+  /** Only manage records under these domains. */
+  domainFilters: string[];
+  /** Owner ID written to TXT records. @default "kuar" */
+  txtOwnerId?: string;
+  /** Secret whose keys become the provider's environment. @default none (workload identity, IRSA...) */
+  credentialsSecret?: string;
+  /** "upsert-only" never deletes records. @default "upsert-only" */
+  policy?: "upsert-only" | "sync";
+  /** Watch Gateway API routes (needs the Gateway API CRDs). @default true */
+  gatewayRoutes?: boolean;
+  /** Resources the chart waits for. @default [] */
+  dependsOn?: pulumi.Resource[];
+}
+
+export class ExternalDns extends pulumi.ComponentResource {
+  readonly ready: pulumi.Resource[];
+
+  constructor(name: string, args: ExternalDnsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("kuar:bootstrap:ExternalDns", name, {}, opts);
+    const chart = new k8s.helm.v4.Chart(
+      `${name}`,
+      chartArgs(charts.externalDns, args.namespace, {
+        provider: { name: args.provider },
+        domainFilters: args.domainFilters,
+        txtOwnerId: args.txtOwnerId ?? "kuar",
+        policy: args.policy ?? "upsert-only",
+        sources: (args.gatewayRoutes ?? true) ? ["service", "gateway-httproute"] : ["service"],
+        ...(args.credentialsSecret ? { envFrom: [{ secretRef: { name: args.credentialsSecret } }] } : {}),
+        resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+      }),
+      { parent: this, dependsOn: args.dependsOn ?? [] },
+    );
+    this.ready = [chart];
+    this.registerOutputs({});
+  }
+}
