@@ -93,7 +93,10 @@ export function problemFromIssue(
   keysAt: (path: readonly PropertyKey[]) => string[] = () => [],
 ): ConfigProblem[] {
   const path = configPath(issue.path);
-  const received = valueAt(input, issue.path);
+  // Cross-field checks run on parsed (defaulted) data: show the value they checked when the raw
+  // input did not set it.
+  const raw = valueAt(input, issue.path);
+  const received = raw === undefined ? (issue as { input?: unknown }).input : raw;
   const params = (issue as { params?: { fix?: string } }).params;
   switch (issue.code) {
     case "unrecognized_keys":

@@ -1,14 +1,60 @@
-import { z } from "zod";
+import { stackLabel } from "../../config/stack-file.js";
 import { defineTarget } from "../target.js";
+import { AksCluster } from "./cluster.js";
+import { settings } from "./schema.js";
 
-// Placeholder until the target lands: the schema accepts nothing, create refuses.
-export const settings = z.strictObject({});
+export { settings };
+
+/** `kuar-<stack>`: a valid resource group and cluster name for any stack. */
+export function defaultName(stack: string): string {
+  return `kuar-${stackLabel(stack)}`;
+}
+
+/** A DNS prefix from a cluster name: no underscores, at most 54 characters, alphanumeric at both ends. */
+export function dnsPrefixOf(clusterName: string): string {
+  return clusterName
+    .replace(/_/g, "-")
+    .slice(0, 54)
+    .replace(/^[^a-zA-Z0-9]+|[^a-zA-Z0-9]+$/g, "");
+}
 
 export const target = defineTarget({
   name: "aks",
-  description: "aks (in progress)",
+  description:
+    "Azure Kubernetes Service: CNI Overlay in its own VNet, Entra ID with Azure RBAC, Workload Identity, autoscaled and spot pools",
   settings,
-  create() {
-    throw new Error("the aks target is not built yet");
+  create(name, s, ctx, opts) {
+    const clusterName = s.clusterName ?? defaultName(ctx.stack);
+    return new AksCluster(
+      name,
+      {
+        location: s.location,
+        resourceGroup: s.existingResourceGroup
+          ? { name: s.existingResourceGroup, create: false }
+          : { name: s.resourceGroupName ?? defaultName(ctx.stack), create: true },
+        clusterName,
+        dnsPrefix: s.dnsPrefix ?? dnsPrefixOf(clusterName),
+        skuTier: s.skuTier,
+        network: s.network,
+        podCidr: s.podCidr,
+        serviceCidr: s.serviceCidr,
+        dnsServiceIP: s.dnsServiceIP,
+        networkPolicy: s.networkPolicy,
+        systemPool: s.systemPool,
+        systemPoolCriticalAddonsOnly: s.systemPoolCriticalAddonsOnly,
+        workloadPools: s.workloadPools,
+        kubernetesVersion: s.kubernetesVersion,
+        autoUpgradeChannel: s.autoUpgradeChannel,
+        nodeOsUpgradeChannel: s.nodeOsUpgradeChannel,
+        privateCluster: s.privateCluster,
+        authorizedIpRanges: s.authorizedIpRanges,
+        adminGroupObjectIds: s.adminGroupObjectIds,
+        grantDeployerClusterAdmin: s.grantDeployerClusterAdmin,
+        kubeloginMode: s.kubeloginMode,
+        deletionProtection: s.deletionProtection && !ctx.ephemeral,
+        tags: s.tags,
+      },
+      opts,
+    );
   },
 });
