@@ -35,5 +35,4 @@ export const kubeconfig = pulumi.secret(cluster.kubeconfig);
 export const capabilities = cluster.capabilities;
 export const skippedAddons = bootstrap.skipped;
 export const endpoints = workloads.endpoints;
-export const ephemeral = config.ephemeral;
-export const expiresAt = config.expiresAt;
+export const ephemeral = { enabled: config.ephemeral, expiresAt: config.expiresAt ?? null };

@@ -18,8 +18,9 @@ export function moduleProvider(modulePath: string, methods: Method[]): pulumi.dy
     async function (...args: unknown[]) {
       // Runs inside Pulumi's dynamic provider host (CommonJS), where require exists.
       const file = require("path").resolve(modulePath);
-      const api = require("tsx/esm/api");
-      const mod = await api.tsImport(file, "file://" + file);
+      // tsx's CommonJS loader: the host evaluates this function as CommonJS, where its ESM
+      // loader cannot resolve its own files. Provider modules must not use top-level await.
+      const mod = require("tsx/cjs/api").require(file, file);
       return mod.provider[method](...args);
     };
   const p: Record<string, unknown> = {};

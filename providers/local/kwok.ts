@@ -50,6 +50,7 @@ export const storageClassManifest = JSON.stringify({
   volumeBindingMode: "Immediate",
 });
 export const STORAGE_CLASS = "standard";
+export const SERVICE_CIDR = "10.96.0.0/12";
 
 export interface KwokOptions {
   name: string;
@@ -115,6 +116,11 @@ export class Kwok {
         join(cfgDir, `kwokctl-${this.opts.name}.kubeconfig`),
         "--extra-args",
         "kube-controller-manager=enable-hostpath-provisioner=true",
+        // The conventional Service range (kubeadm's), so kube-dns can take 10.96.0.10 as on real clusters.
+        "--extra-args",
+        `kube-apiserver=service-cluster-ip-range=${SERVICE_CIDR}`,
+        "--extra-args",
+        `kube-controller-manager=service-cluster-ip-range=${SERVICE_CIDR}`,
         "--wait",
         "2m",
       );
