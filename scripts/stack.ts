@@ -15,6 +15,7 @@ import {
   engineEnv,
   ensureToolchain,
   installKubernetesPlugin,
+  configFileArgs,
   pulumi,
   root,
   selectStack,
@@ -50,7 +51,14 @@ if (existsSync(file)) {
   }
 }
 
-const args = [...commands[command as keyof typeof commands], "--stack", stack, "--non-interactive", ...rest];
+const args = [
+  ...commands[command as keyof typeof commands],
+  "--stack",
+  stack,
+  "--non-interactive",
+  ...configFileArgs(stack),
+  ...rest,
+];
 console.log(`kuar: pulumi ${args.join(" ")}`);
 const result = pulumi(env, args, { allowFailure: true });
 if (result.status === 0 && command === "up") {

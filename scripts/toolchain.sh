@@ -42,10 +42,21 @@ components=(
 log() { printf '[toolchain %4ss] %s\n' "$(($(date +%s) - start))" "$*" >&2; }
 die() { printf 'toolchain: %s\n' "$*" >&2; exit 1; }
 
+# An official Pulumi install (used when it is on PATH, see build_pulumi) ships the real Node.js
+# language host next to the pulumi binary; ours (toolchain/language-nodejs) is only for builds
+# without one.
+shipped_language_host() {
+  local real; real=$(readlink -f "$cache/pulumi-$PULUMI/pulumi" 2>/dev/null) || return 1
+  [[ $real != "$cache/pulumi-$PULUMI/pulumi" && -x $(dirname "$real")/pulumi-language-nodejs ]]
+}
+
 case "$mode" in
   --print) echo "$bin"; exit 0 ;;
   --check)
-    for c in "${components[@]}"; do [[ -f $cache/$c/.done ]] || { echo "missing: $c" >&2; exit 1; }; done
+    for c in "${components[@]}"; do
+      if [[ $c == language-nodejs-* ]] && shipped_language_host; then continue; fi
+      [[ -f $cache/$c/.done ]] || { echo "missing: $c" >&2; exit 1; }
+    done
     exit 0 ;;
   build) ;;
   *) die "unknown argument '$mode'; use no argument, --check or --print" ;;
@@ -65,8 +76,18 @@ if ! go mod download -json go.etcd.io/etcd/server/v3@v"$ETCD" >/dev/null 2>&1; t
   die "the Go module proxy ($(go env GOPROXY)) cannot be reached. Check network access to it, or set GOPROXY."
 fi
 
-mkdir -p "$bin"
-link() { ln -sf "$1" "$bin/$(basename "$1")"; }
+mkdir -p "$bin" "$cache/plugins"
+# The engine treats a language host next to the pulumi binary as bundled, and kuar registers
+# the Kubernetes provider with `pulumi plugin install --file` from plugins/; neither goes on
+# PATH, where the engine would warn about ambient plugins.
+link() {
+  case $(basename "$1") in
+    pulumi-language-nodejs) ln -sf "$1" "$cache/pulumi-$PULUMI/pulumi-language-nodejs" ;;
+    pulumi-resource-kubernetes) ln -sf "$1" "$cache/plugins/pulumi-resource-kubernetes" ;;
+    *) ln -sf "$1" "$bin/$(basename "$1")" ;;
+  esac
+}
+rm -f "$bin/pulumi-language-nodejs" "$bin/pulumi-resource-kubernetes" "$cache/plugins/pulumi-language-nodejs"
 
 # A pulumi already on PATH with the pinned version saves the longest build.
 have_pulumi() {
@@ -144,8 +165,20 @@ build_kubernetes() {
 
 for c in "${components[@]}"; do
   dir=$cache/$c
-  # KUAR_TOOLCHAIN_ONLY="etcd kwok" limits a run to some components (handy when iterating).
-  if [[ -n ${KUAR_TOOLCHAIN_ONLY:-} && " $KUAR_TOOLCHAIN_ONLY " != *" ${c%%-[0-9a]*} "* ]]; then continue; fi
+  # KUAR_TOOLCHAIN_ONLY="etcd kwok language" limits a run to some components (handy when
+  # iterating): those whose name is one of the words or starts with "<word>-".
+  if [[ -n ${KUAR_TOOLCHAIN_ONLY:-} ]]; then
+    wanted=0
+    for w in $KUAR_TOOLCHAIN_ONLY; do
+      if [[ $c == "$w" || $c == "$w"-* ]]; then wanted=1; fi
+    done
+    if ((wanted == 0)); then continue; fi
+  fi
+  if [[ $c == language-nodejs-* ]] && shipped_language_host; then
+    log "using the Node.js language host shipped with $(readlink -f "$cache/pulumi-$PULUMI/pulumi")"
+    rm -f "$bin/pulumi-language-nodejs"
+    continue
+  fi
   if [[ -f $dir/.done ]]; then
     log "cached: $c"
   else

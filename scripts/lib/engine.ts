@@ -79,14 +79,16 @@ export function engineEnv(bin: string, base: NodeJS.ProcessEnv = process.env): N
   };
 }
 
-/** Registers the kubernetes provider plugin from the toolchain, once. */
+/**
+ * Registers the toolchain's Kubernetes provider in PULUMI_HOME (no download), reinstalling only
+ * when the binary changed. (The language host needs no registration: it sits next to pulumi.)
+ */
 export function installKubernetesPlugin(env: NodeJS.ProcessEnv, bin: string): void {
-  if (systemToolchain) return; // the official CLI fetches the real plugin itself
+  if (systemToolchain) return; // the official CLI fetches the real provider itself
   const version = toolchain.pulumiKubernetes;
-  const dir = join(env["PULUMI_HOME"]!, "plugins", `resource-kubernetes-v${version}`);
-  const binary = join(bin, "pulumi-resource-kubernetes");
+  const binary = join(bin, "..", "plugins", "pulumi-resource-kubernetes");
   if (!existsSync(binary)) throw new Error(`${binary} is missing; run "npm run toolchain"`);
-  // Reinstall only when the built binary changed.
+  const dir = join(env["PULUMI_HOME"]!, "plugins", `resource-kubernetes-v${version}`);
   const stamp = join(dir, ".kuar-sha256");
   const sum = createHash("sha256").update(readFileSync(binary)).digest("hex");
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === sum) return;
@@ -130,4 +132,32 @@ export function pulumiAsync(env: NodeJS.ProcessEnv, args: string[], opts: SpawnO
 export function selectStack(env: NodeJS.ProcessEnv, stack: string): void {
   const sel = pulumi(env, ["stack", "select", stack], { quiet: true, allowFailure: true });
   if (sel.status !== 0) pulumi(env, ["stack", "init", stack, "--secrets-provider", "passphrase"], { quiet: true });
+}
+
+/**
+ * Arguments that keep a committed stack file clean. `pulumi stack init` writes this checkout's
+ * passphrase salt into `stacks/Pulumi.<stack>.yaml`; for a file tracked in git without one (the
+ * example stacks), the salt moves to `.kuar/salts/` and pulumi gets a merged copy through
+ * `--config-file`. Untracked files and files committed with their own salt are left alone.
+ */
+export function configFileArgs(stack: string): string[] {
+  const file = join(root, "stacks", `Pulumi.${stack}.yaml`);
+  if (!existsSync(file)) return [];
+  const tracked = spawnSync("git", ["ls-files", "--error-unmatch", file], { cwd: root, stdio: "ignore" }).status === 0;
+  if (!tracked) return [];
+  const head = spawnSync("git", ["show", `HEAD:stacks/Pulumi.${stack}.yaml`], { cwd: root, encoding: "utf8" });
+  if (head.status === 0 && /^encryptionsalt:/m.test(head.stdout)) return [];
+  const saltFile = join(stateDir, "salts", stack);
+  const text = readFileSync(file, "utf8");
+  const salt = /^encryptionsalt:.*$/m.exec(text)?.[0];
+  if (salt) {
+    mkdirSync(dirname(saltFile), { recursive: true, mode: 0o700 });
+    writeFileSync(saltFile, `${salt}\n`, { mode: 0o600 });
+    writeFileSync(file, text.replace(/^encryptionsalt:.*\n?/m, ""));
+  }
+  if (!existsSync(saltFile)) return [];
+  const merged = join(stateDir, "config", `Pulumi.${stack}.yaml`);
+  mkdirSync(dirname(merged), { recursive: true });
+  writeFileSync(merged, `${readFileSync(file, "utf8").replace(/\n*$/, "\n")}${readFileSync(saltFile, "utf8")}`);
+  return ["--config-file", merged];
 }

@@ -117,38 +117,33 @@ describe("local target end to end", { skip: reason }, () => {
   });
 
   test("destroy removes every object of ours, then the control plane", () => {
-    const urns: string[] = JSON.parse(s.pulumi(["stack", "export"]).stdout).deployment.resources.map(
-      (r: { urn: string }) => r.urn,
-    );
-    const controlPlane = urns.filter((u) =>
-      /LocalControlPlane|LocalCluster|pulumi:providers:kubernetes|Stack::/.test(u),
-    );
+    const resources: { urn: string; type: string; outputs?: Obj & { kind: string; apiVersion: string } }[] = JSON.parse(
+      s.pulumi(["stack", "export"]).stdout,
+    ).deployment.resources;
+    // Ours: every Kubernetes object in state (pods, replica sets and volumes hang off them).
+    const ours = resources
+      .filter((r) => r.type.startsWith("kubernetes:") && r.outputs?.metadata)
+      .map((r) => r.outputs!);
+    assert.ok(ours.length > 20, `expected the stack's objects in state, found ${ours.length}`);
+    const keep = resources
+      .map((r) => r.urn)
+      .filter((u) => /LocalControlPlane|LocalCluster|pulumi:providers:kubernetes|Stack::/.test(u));
     const t = Date.now();
-    const partial = s.pulumi([
-      "destroy",
-      "--yes",
-      "--non-interactive",
-      ...controlPlane.flatMap((u) => ["--exclude", u]),
-    ]);
+    const partial = s.pulumi(["destroy", "--yes", "--non-interactive", ...keep.flatMap((u) => ["--exclude", u])]);
     assert.equal(partial.status, 0, partial.stdout);
-    const leftovers = [
-      "deployments",
-      "statefulsets",
-      "jobs",
-      "services",
-      "persistentvolumeclaims",
-      "secrets",
-      "configmaps",
-    ]
-      .flatMap((k) => list(k).map((o) => `${k}/${o.metadata.namespace}/${o.metadata.name}`))
-      .filter(
-        (n) =>
-          !/\/(default|kube-system|kube-public|kube-node-lease)\/(kubernetes|kube-root-ca\.crt|extension-apiserver-authentication)/.test(
-            n,
-          ),
-      )
-      .filter((n) => !/configmaps\/[^/]+\/kube-root-ca\.crt$/.test(n));
-    assert.deepEqual(leftovers, []);
+    const left = ours.filter((o) => {
+      const group = o.apiVersion.includes("/") ? `.${o.apiVersion.split("/")[0]}` : "";
+      const ns = o.metadata.namespace ? ["-n", o.metadata.namespace] : [];
+      const out = s.kubectl(["get", `${o.kind}${group}`, o.metadata.name, ...ns, "--ignore-not-found", "-o", "name"]);
+      return out.trim() !== "";
+    });
+    assert.deepEqual(left.map((o) => `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`), []);
+    const namespaces = new Set(ours.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name));
+    const strays = [...list("pods"), ...list("persistentvolumeclaims")].filter((o) => namespaces.has(o.metadata.namespace));
+    assert.deepEqual(strays.map((o) => `${o.metadata.namespace}/${o.metadata.name}`), []);
+    assert.deepEqual(list("persistentvolumes").map((o) => o.metadata.name), [], "volumes are reclaimed");
+    console.log(`# destroy removed all ${ours.length} objects of ours`);
+
     const full = s.pulumi(["destroy", "--yes", "--non-interactive"]);
     timings["destroy"] = seconds(t);
     assert.equal(full.status, 0, full.stdout);
