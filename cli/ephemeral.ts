@@ -65,16 +65,21 @@ function sessionFile(stack: string): string {
 }
 
 export function readSession(stack?: string): Session | undefined {
-  const name = stack ?? (existsSync(join(sessionsDir, "current")) ? readFileSync(join(sessionsDir, "current"), "utf8").trim() : undefined);
+  const name =
+    stack ??
+    (existsSync(join(sessionsDir, "current")) ? readFileSync(join(sessionsDir, "current"), "utf8").trim() : undefined);
   if (!name) return undefined;
   const f = sessionFile(name);
-  return existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as Session) : { stack: name, base: "", target: "", expiresAt: "", kubeconfig: "" };
+  return existsSync(f)
+    ? (JSON.parse(readFileSync(f, "utf8")) as Session)
+    : { stack: name, base: "", target: "", expiresAt: "", kubeconfig: "" };
 }
 
 /** Plain values from the base stack file; secrets decrypted from the base stack when it exists in the backend. */
 async function baseConfig(ws: LocalWorkspace, base: string): Promise<ConfigMap> {
   const file = join(root, "stacks", `Pulumi.${base}.yaml`);
-  if (!existsSync(file)) throw new Error(`--from: no stack file stacks/Pulumi.${base}.yaml; pick one of: ${stackFiles().join(", ")}`);
+  if (!existsSync(file))
+    throw new Error(`--from: no stack file stacks/Pulumi.${base}.yaml; pick one of: ${stackFiles().join(", ")}`);
   const { raw, secureKeys } = stackFileConfig(file);
   const config: ConfigMap = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, { value: v, secret: false }]));
   if (secureKeys.length) {
@@ -109,7 +114,11 @@ export async function up(ctx: Context, opts: { from: string; ttl?: string; name?
   config["kuar:expiresAt"] = { value: expiresAt, secret: false };
 
   // Validate before creating anything; a local base gets its own control plane.
-  const flatPlain = Object.fromEntries(Object.entries(config).filter(([, v]) => !v.secret).map(([k, v]) => [k, v.value]));
+  const flatPlain = Object.fromEntries(
+    Object.entries(config)
+      .filter(([, v]) => !v.secret)
+      .map(([k, v]) => [k, v.value]),
+  );
   const parsed = parseConfig(flatPlain);
   let localCluster: string | undefined;
   if (parsed.target === "local") {
@@ -132,7 +141,10 @@ export async function up(ctx: Context, opts: { from: string; ttl?: string; name?
   writeFileSync(join(sessionsDir, "current"), stackName);
 
   ctx.log(`ephemeral: creating stack ${stackName} from ${opts.from} (expires ${expiresAt})`);
-  const stack = await LocalWorkspace.createStack({ stackName, workDir: root }, { envVars: ws.envVars, pulumiCommand: ws.pulumiCommand });
+  const stack = await LocalWorkspace.createStack(
+    { stackName, workDir: root },
+    { envVars: ws.envVars, pulumiCommand: ws.pulumiCommand },
+  );
   await stack.setAllConfig(config);
   await stack.up({ onOutput: (o) => process.stderr.write(o), ...(ctx.signal ? { signal: ctx.signal } : {}) });
   const outs = await stack.outputs();
@@ -160,15 +172,23 @@ export async function down(ctx: Context, stack?: string, attempts = 3): Promise<
   const ws = await workspace(ctx);
   const exists = (await ws.listStacks()).some((s) => s.name === session.stack);
   if (exists) {
-    const st = await LocalWorkspace.selectStack({ stackName: session.stack, workDir: root }, { envVars: ws.envVars, pulumiCommand: ws.pulumiCommand });
+    const st = await LocalWorkspace.selectStack(
+      { stackName: session.stack, workDir: root },
+      { envVars: ws.envVars, pulumiCommand: ws.pulumiCommand },
+    );
     await destroyWithRetries(ctx, st, session.stack, attempts);
     await ws.removeStack(session.stack, { force: true });
   } else {
     ctx.log(`ephemeral: stack ${session.stack} is already gone`);
   }
   // A control plane created by an interrupted up may not be in state yet: remove it by name.
-  if (session.localCluster) await new Kwok({ name: session.localCluster, kubeVersion: toolchain.kubernetes, bin: ctx.bin }).delete();
-  for (const f of [session.kubeconfig, sessionFile(session.stack), join(root, "stacks", `Pulumi.${session.stack}.yaml`)]) {
+  if (session.localCluster)
+    await new Kwok({ name: session.localCluster, kubeVersion: toolchain.kubernetes, bin: ctx.bin }).delete();
+  for (const f of [
+    session.kubeconfig,
+    sessionFile(session.stack),
+    join(root, "stacks", `Pulumi.${session.stack}.yaml`),
+  ]) {
     if (f) rmSync(f, { force: true });
   }
   const cur = join(sessionsDir, "current");
@@ -185,7 +205,7 @@ async function destroyWithRetries(ctx: Context, st: Stack, name: string, attempt
       const msg = String(e);
       // An up killed mid-flight leaves the file backend's lock behind; this stack is being torn down, so clear it.
       if (/currently locked/.test(msg)) clearLocks(name);
-      if (i >= attempts) throw new Error(`destroy of ${name} failed after ${attempts} attempts: ${msg}`);
+      if (i >= attempts) throw new Error(`destroy of ${name} failed after ${attempts} attempts: ${msg}`, { cause: e });
       ctx.log(`ephemeral: destroy attempt ${i} failed, retrying in ${2 * i}s`);
       await new Promise((r) => setTimeout(r, 2000 * i));
     }
@@ -217,7 +237,14 @@ export async function reap(ctx: Context, now = new Date()): Promise<string[]> {
       mkdirSync(sessionsDir, { recursive: true, mode: 0o700 });
       writeFileSync(
         sessionFile(s.name),
-        JSON.stringify({ stack: s.name, base: "", target: "", expiresAt: expires, kubeconfig: "", ...(local?.clusterName ? { localCluster: local.clusterName } : {}) }),
+        JSON.stringify({
+          stack: s.name,
+          base: "",
+          target: "",
+          expiresAt: expires,
+          kubeconfig: "",
+          ...(local?.clusterName ? { localCluster: local.clusterName } : {}),
+        }),
       );
     }
     await down(ctx, s.name);

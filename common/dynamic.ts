@@ -28,4 +28,7 @@ export function moduleProvider(modulePath: string, methods: Method[]): pulumi.dy
   return p as unknown as pulumi.dynamic.ResourceProvider;
 }
 
-declare const require: (id: string) => any;
+interface TsxCjsApi {
+  require(id: string, fromFile: string): { provider: Record<Method, (...args: unknown[]) => unknown> };
+}
+declare const require: ((id: "tsx/cjs/api") => TsxCjsApi) & ((id: "path") => typeof import("node:path"));

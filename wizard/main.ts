@@ -1,5 +1,168 @@
-/** Placeholder until the wizard lands. */
-export async function main(_argv: string[]): Promise<number> {
-  console.error("kuar init: the setup wizard is not built yet");
-  return 2;
+/**
+ * `kuar init` (`npm run wizard`): asks what a newcomer needs, or takes every answer from flags,
+ * and writes `stacks/Pulumi.<stack>.yaml` plus encrypted secrets. It never creates resources.
+ * Exit codes: 0 written, 1 invalid answers or declined (nothing written), 2 usage, 130 cancelled.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { SecretKey } from "../config/schema.js";
+import { toolchainReady } from "../scripts/lib/engine.js";
+import { relevantSecrets } from "./answers.js";
+import { answersFromCli, parseCli, usage, type CliOptions } from "./args.js";
+import { runFlow } from "./flow.js";
+import { keyscan as realKeyscan, type Keyscan } from "./hostkey.js";
+import { defaultPreflightDeps, formatChecks, preflight, verdict, type PreflightDeps } from "./preflight.js";
+import { inquirerPrompter, type Prompter } from "./prompts.js";
+import { renderStackYaml, summaryText } from "./render.js";
+import { projectPulumi, stackFile, writeStack, type PulumiCli } from "./write.js";
+
+export const projectStacksDir = resolve(fileURLToPath(new URL("..", import.meta.url)), "stacks");
+
+export interface MainDeps {
+  stacksDir: string;
+  prompter: Prompter;
+  keyscan: Keyscan;
+  preflight: PreflightDeps;
+  /** The Pulumi CLI that stores secrets; resolved only when there are secrets. */
+  pulumi: (stacksDir: string) => Promise<PulumiCli>;
+  out: (line: string) => void;
+  err: (line: string) => void;
+  env: NodeJS.ProcessEnv;
+  readFile: (path: string) => string;
+  interactiveTerminal: boolean;
+}
+
+export async function main(argv: string[], overrides: Partial<MainDeps> = {}): Promise<number> {
+  const err = overrides.err ?? ((l: string) => process.stderr.write(`${l}\n`));
+  let opts: CliOptions;
+  try {
+    opts = parseCli(argv);
+  } catch (e) {
+    err(`kuar init: ${e instanceof Error ? e.message : String(e)}\n${usage}`);
+    return 2;
+  }
+  const out = overrides.out ?? ((l: string) => process.stdout.write(`${l}\n`));
+  if (opts.help) {
+    out(usage);
+    return 0;
+  }
+  const stacksDir = opts.stacksDir ? resolve(opts.stacksDir) : (overrides.stacksDir ?? projectStacksDir);
+  const env = overrides.env ?? process.env;
+  const deps: MainDeps = {
+    stacksDir,
+    prompter: overrides.prompter ?? inquirerPrompter(out),
+    keyscan: overrides.keyscan ?? realKeyscan,
+    preflight: overrides.preflight ?? { ...defaultPreflightDeps(env), toolchainReady },
+    pulumi: overrides.pulumi ?? ((dir) => projectPulumi(dir, err)),
+    out,
+    err,
+    env,
+    readFile: overrides.readFile ?? ((p) => readFileSync(p, "utf8")),
+    interactiveTerminal:
+      overrides.interactiveTerminal ?? (process.stdin.isTTY === true && process.stdout.isTTY === true),
+  };
+  if (!existsSync(stacksDir)) {
+    err(`kuar init: the stacks directory ${stacksDir} does not exist. Create it, or pass --stacks-dir.`);
+    return 2;
+  }
+  return opts.nonInteractive ? nonInteractive(opts, deps) : interactive(opts, deps);
+}
+
+async function nonInteractive(opts: CliOptions, deps: MainDeps): Promise<number> {
+  const { answers, problems } = answersFromCli(opts, { readFile: deps.readFile, env: deps.env });
+  if (!answers) {
+    deps.err(`kuar init: nothing was written.\n${problems.join("\n")}`);
+    return 1;
+  }
+  const file = stackFile(deps.stacksDir, answers.stack);
+  const exists = existsSync(file);
+  if (exists && !opts.overwrite) {
+    deps.err(
+      `kuar init: ${file} already exists; nothing was written. Pass --overwrite to replace it (its encryption salt and encrypted secrets are kept).`,
+    );
+    return 1;
+  }
+  const kept = exists ? renderStackYaml(answers.config, readFileSync(file, "utf8")).kept : undefined;
+  deps.out(
+    summaryText({
+      stack: answers.stack,
+      file,
+      exists,
+      config: answers.config,
+      secretsSet: Object.keys(answers.secrets) as SecretKey[],
+      secretsUsed: relevantSecrets(answers.config),
+      ...(kept ? { kept } : {}),
+    }),
+  );
+  if (opts.preflight) {
+    const checks = await preflight(answers.config, deps.preflight);
+    deps.out(formatChecks(checks));
+    deps.out(verdict(checks));
+  }
+  return write(deps, answers.stack, answers.config, answers.secrets, exists);
+}
+
+async function interactive(opts: CliOptions, deps: MainDeps): Promise<number> {
+  if (!deps.interactiveTerminal) {
+    deps.err(
+      "kuar init: not a terminal, so no questions can be asked. Use --non-interactive with --stack, --target and --set or --answers (see --help).",
+    );
+    return 2;
+  }
+  if (opts.stack || opts.target || opts.set.length || opts.answers || opts.secretEnv.length) {
+    deps.err(
+      "kuar init: --stack, --target, --set, --answers and --secret-env are answers for --non-interactive mode; add --non-interactive, or drop them to be asked.",
+    );
+    return 2;
+  }
+  try {
+    const result = await runFlow({
+      prompter: deps.prompter,
+      stacksDir: deps.stacksDir,
+      keyscan: deps.keyscan,
+      preflight: (config) => preflight(config, deps.preflight),
+    });
+    if (!result) return 1;
+    return await write(deps, result.answers.stack, result.answers.config, result.answers.secrets, result.overwrite);
+  } catch (e) {
+    if (e instanceof Error && e.name === "ExitPromptError") {
+      deps.err("kuar init: cancelled; nothing was written.");
+      return 130;
+    }
+    throw e;
+  }
+}
+
+async function write(
+  deps: MainDeps,
+  stack: string,
+  config: Record<string, unknown>,
+  secrets: Partial<Record<SecretKey, string>>,
+  overwrite: boolean,
+): Promise<number> {
+  try {
+    // Resolved before the file is written, so a missing CLI leaves nothing half done.
+    const pulumi = Object.keys(secrets).length ? await deps.pulumi(deps.stacksDir) : undefined;
+    const r = writeStack({
+      stacksDir: deps.stacksDir,
+      stack,
+      config,
+      secrets,
+      overwrite,
+      ...(pulumi ? { pulumi } : {}),
+    });
+    deps.out(`Wrote ${r.file}${r.secretsStored.length ? `; stored encrypted: ${r.secretsStored.join(", ")}` : ""}.`);
+    deps.out(nextSteps(stack, String(config["target"] ?? "local")));
+    return 0;
+  } catch (e) {
+    deps.err(`kuar init: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}
+
+function nextSteps(stack: string, target: string): string {
+  return target === "local"
+    ? `Next: npm run up -- --stack ${stack}   (or pulumi preview --stack ${stack})`
+    : `Next: pulumi preview --stack ${stack}, then pulumi up --stack ${stack} (see docs/targets/${target}.md)`;
 }

@@ -1,14 +1,27 @@
-import { z } from "zod";
+import { isAbsolute, resolve } from "node:path";
 import { defineTarget } from "../target.js";
+import { RaspberryPiCluster } from "./cluster.js";
+import { nodeSpecs } from "./plan.js";
+import { settings } from "./schema.js";
 
-// Placeholder until the target lands: the schema accepts nothing, create refuses.
-export const settings = z.strictObject({});
+export { settings };
 
 export const target = defineTarget({
   name: "raspberrypi",
-  description: "raspberrypi (in progress)",
+  description: "Raspberry Pis on your network turned into a k3s cluster over SSH",
   settings,
-  create() {
-    throw new Error("the raspberrypi target is not built yet");
+  create(name, s, ctx, opts) {
+    // Relative bundle paths are relative to the project root, where Pulumi runs the program.
+    const bundle =
+      s.airgapBundleDir && (isAbsolute(s.airgapBundleDir) ? s.airgapBundleDir : resolve(s.airgapBundleDir));
+    return new RaspberryPiCluster(
+      name,
+      {
+        clusterName: s.clusterName ?? `kuar-${ctx.stack}`,
+        nodes: nodeSpecs(s, bundle),
+        ...(ctx.secrets.k3sToken ? { token: ctx.secrets.k3sToken } : {}),
+      },
+      opts,
+    );
   },
 });

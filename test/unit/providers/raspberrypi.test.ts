@@ -1,0 +1,431 @@
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { useMocks, secretOf, valueOf } from "../../kit/mocks.js";
+
+const SERVER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+const mocks = await useMocks({
+  outputs: (r) =>
+    r.inputs["kind"] === "kuar:RaspberryPiNode"
+      ? { kubeconfig: r.inputs["role"] === "server" ? K3S_YAML : "", installedVersion: r.inputs["k3sVersion"] }
+      : undefined,
+});
+const { parseObject } = await import("../../../config/load.js");
+const { ConfigError } = await import("../../../config/errors.js");
+const plan = await import("../../../providers/raspberrypi/plan.js");
+const { settings, parseHostKey, nodeNameOf } = await import("../../../providers/raspberrypi/schema.js");
+const { target } = await import("../../../providers/raspberrypi/index.js");
+const { k3sVersion } = await import("../../../config/versions.js");
+
+// Pulumi's wire encoding of a secret value.
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+const K3S_YAML = `apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: Q0E=
+    server: https://127.0.0.1:6443
+  name: default
+contexts:
+- context:
+    cluster: default
+    user: default
+  name: default
+current-context: default
+kind: Config
+users:
+- name: default
+  user:
+    client-key-data: S0VZ
+`;
+
+const host = (i: number, extra: Record<string, unknown> = {}) => ({
+  address: `192.168.1.${20 + i}`,
+  privateKeyPath: "~/.ssh/id_ed25519",
+  hostKey: SERVER_KEY,
+  ...extra,
+});
+
+function problems(raspberrypi: unknown): string {
+  try {
+    parseObject({ target: "raspberrypi", raspberrypi });
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e.message;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+// --- schema ---------------------------------------------------------------------------------
+
+test("a minimal inventory parses with documented defaults", () => {
+  const c = parseObject({ target: "raspberrypi", raspberrypi: { hosts: [host(1, { role: "server" }), host(2)] } });
+  const s = c.settings as ReturnType<typeof settings.parse>;
+  assert.equal(s.k3sVersion, k3sVersion);
+  assert.equal(s.allowTofu, false);
+  assert.deepEqual(s.tlsSans, []);
+  assert.deepEqual(
+    { ...s.hosts[1]!, hostKey: undefined },
+    {
+      address: "192.168.1.22",
+      port: 22,
+      user: "pi",
+      privateKeyPath: "~/.ssh/id_ed25519",
+      agent: false,
+      hostKey: undefined,
+      role: "agent",
+      labels: {},
+      arch: "arm64",
+    },
+  );
+});
+
+test("fails when a host key is empty, naming the host and ssh-keyscan", () => {
+  const msg = problems({ hosts: [host(1, { role: "server" }), host(2), host(3, { hostKey: "" })] });
+  assert.match(
+    msg,
+    /kuar:raspberrypi\.hosts\[2\]\.hostKey: expected an "ssh-ed25519 AAAA\.\.\." line, got "". Run ssh-keyscan -t ed25519 192\.168\.1\.23 on a trusted network and paste the ed25519 line\./,
+  );
+});
+
+test("fails when a host key is missing or of another type, unless allowTofu", () => {
+  const msg = problems({
+    hosts: [
+      host(1, { role: "server", hostKey: undefined }),
+      host(2, { hostKey: "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC" }),
+    ],
+  });
+  assert.match(msg, /hosts\[0\]\.hostKey: expected an "ssh-ed25519 AAAA\.\.\." line, got ""/);
+  assert.match(msg, /hosts\[1\]\.hostKey: expected an "ssh-ed25519 AAAA\.\.\." line, got "ssh-rsa/);
+  assert.doesNotThrow(() =>
+    parseObject({
+      target: "raspberrypi",
+      raspberrypi: { allowTofu: true, hosts: [host(1, { role: "server", hostKey: undefined })] },
+    }),
+  );
+});
+
+test("fails when there is no server, or an even number of servers, reporting every problem at once", () => {
+  assert.match(
+    problems({ hosts: [host(1), host(2)] }),
+    /kuar:raspberrypi\.hosts: has no host with role server, and a cluster needs one, got \[\{"address":"192\.168\.1\.21".*\. Set role: "server" on the first host/,
+  );
+  const msg = problems({ hosts: [host(1, { role: "server" }), host(2, { role: "server" }), host(3, { hostKey: "" })] });
+  assert.match(msg, /2 problems/);
+  assert.match(
+    msg,
+    /hosts: has 2 servers; embedded etcd needs a majority, so use 1 server, or an odd number from 3 for high availability, got \[.*\. Make one server an agent, or add a third server\./,
+  );
+  assert.match(msg, /hosts\[2\]\.hostKey/);
+  assert.match(problems({ hosts: [1, 2, 3, 4].map((i) => host(i, { role: "server" })) }), /hosts: has 4 servers/);
+});
+
+test("fails when a host has no way, or two ways, to authenticate", () => {
+  const msg = problems({ hosts: [host(1, { role: "server", privateKeyPath: undefined }), host(2, { agent: true })] });
+  assert.match(
+    msg,
+    /hosts\[0\]\.privateKeyPath: expected exactly one way to authenticate: privateKeyPath or agent: true/,
+  );
+  assert.match(msg, /hosts\[1\]\.agent: expected exactly one way to authenticate/);
+});
+
+test("fails when two hosts share an address or a node name", () => {
+  const msg = problems({ hosts: [host(1, { role: "server", nodeName: "pi" }), host(1), host(3, { nodeName: "pi" })] });
+  assert.match(msg, /hosts\[1\]\.address: is already used by hosts\[0\], got "192\.168\.1\.21"/);
+  assert.match(
+    msg,
+    /hosts\[2\]\.nodeName: is the same node name as hosts\[0\] \("pi"\); k3s rejects duplicate node names/,
+  );
+});
+
+test("fails when the k3s version, address, role or a key is malformed", () => {
+  const msg = problems({ k3sVersion: "1.34", hosts: [host(1, { role: "master", address: "pi 1", prot: 22 })] });
+  assert.match(msg, /kuar:raspberrypi\.k3sVersion: expected a k3s release such as "v1\.34\.1\+k3s1", got "1\.34"/);
+  assert.match(msg, /hosts\[0\]\.role: expected one of "server", "agent", got "master"/);
+  assert.match(msg, /hosts\[0\]\.address: expected an IPv4 address or a host name/);
+  assert.match(msg, /hosts\[0\]\.prot: is not a setting kuar knows, got 22\. Did you mean "port"\?/);
+});
+
+test("fails when hosts is empty", () => {
+  assert.match(problems({ hosts: [] }), /kuar:raspberrypi\.hosts: must list at least one host, got \[\]/);
+});
+
+test("host keys: ssh-keyscan lines are accepted and normalized; bad blobs are not", () => {
+  assert.ok(parseHostKey(SERVER_KEY));
+  assert.equal(plan.normalizeHostKey(`192.168.1.21 ${SERVER_KEY}`), SERVER_KEY);
+  assert.equal(plan.normalizeHostKey(`${SERVER_KEY} root@pi`), SERVER_KEY);
+  assert.equal(parseHostKey("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5"), undefined);
+  assert.equal(parseHostKey("ssh-ed25519 AAAA"), undefined);
+  assert.equal(nodeNameOf({ address: "192.168.1.21" }), "pi-192-168-1-21");
+  assert.equal(nodeNameOf({ address: "Pi1.lan" }), "pi1");
+});
+
+// --- plan -----------------------------------------------------------------------------------
+
+const STOCK =
+  "console=serial0,115200 console=tty1 root=PARTUUID=6c586e13-02 rootfstype=ext4 fsck.repair=yes rootwait quiet splash\n";
+
+test("mergeCmdline appends only missing cgroup flags and leaves a merged line untouched", () => {
+  const once = plan.mergeCmdline(STOCK);
+  assert.equal(once.changed, true);
+  assert.equal(once.content, `${STOCK.trim()} cgroup_memory=1 cgroup_enable=memory\n`);
+  assert.deepEqual(plan.mergeCmdline(once.content), { content: once.content, changed: false });
+  const partial = plan.mergeCmdline("root=/dev/mmcblk0p2 cgroup_enable=memory  rootwait");
+  assert.equal(partial.content, "root=/dev/mmcblk0p2 cgroup_enable=memory  rootwait cgroup_memory=1\n");
+});
+
+test("fixEtcHosts rewrites or adds the 127.0.1.1 line only when needed", () => {
+  const stock = "127.0.0.1\tlocalhost\n::1\t\tlocalhost\n\n127.0.1.1\t\traspberrypi\n";
+  const fixed = plan.fixEtcHosts(stock, "pi-1");
+  assert.equal(fixed.content, "127.0.0.1\tlocalhost\n::1\t\tlocalhost\n\n127.0.1.1\tpi-1\n");
+  assert.equal(plan.fixEtcHosts(fixed.content, "pi-1").changed, false);
+  assert.equal(plan.fixEtcHosts("127.0.0.1 localhost", "pi-2").content, "127.0.0.1 localhost\n127.0.1.1\tpi-2\n");
+});
+
+function inventory(roles: ("server" | "agent")[], extra: Record<string, unknown> = {}) {
+  return settings.parse({ ...extra, hosts: roles.map((role, i) => host(i + 1, { role, nodeName: `pi-${i + 1}` })) });
+}
+
+test("nodeSpecs: servers first in inventory order, cluster-init only for HA, joiners and agents point at the first server", () => {
+  const single = plan.nodeSpecs(inventory(["agent", "server", "agent"]));
+  assert.deepEqual(
+    single.map((n) => [n.nodeName, n.role, n.clusterInit, n.serverUrl ?? null]),
+    [
+      ["pi-2", "server", false, null],
+      ["pi-1", "agent", false, "https://192.168.1.22:6443"],
+      ["pi-3", "agent", false, "https://192.168.1.22:6443"],
+    ],
+  );
+  assert.equal(single[1]!.drainVia?.nodeName, "pi-2");
+  const ha = plan.nodeSpecs(inventory(["server", "server", "server", "agent"], { tlsSans: ["k3s.lan"] }));
+  assert.deepEqual(
+    ha.map((n) => n.clusterInit),
+    [true, false, false, false],
+  );
+  assert.deepEqual(ha[0]!.tlsSans, ["192.168.1.21", "192.168.1.22", "192.168.1.23", "k3s.lan"]);
+  assert.deepEqual(ha[3]!.tlsSans, []);
+});
+
+test("renderK3sConfig: the token stays in its own file; labels sorted (snapshot)", () => {
+  const [first, second] = plan.nodeSpecs(inventory(["server", "server", "server"], { tlsSans: ["k3s.lan"] }));
+  const withLabels = { ...second!, labels: { zone: "shelf", "kuar.dev/disk": "ssd" } };
+  assert.equal(
+    plan.renderK3sConfig(first!),
+    `# Managed by kuar (providers/raspberrypi); changes here are overwritten.
+node-name: pi-1
+token-file: /etc/rancher/k3s/token
+write-kubeconfig-mode: "0600"
+cluster-init: true
+tls-san:
+  - 192.168.1.21
+  - 192.168.1.22
+  - 192.168.1.23
+  - k3s.lan
+`,
+  );
+  assert.match(
+    plan.renderK3sConfig(withLabels),
+    /server: https:\/\/192\.168\.1\.21:6443\n[\s\S]*node-label:\n {2}- kuar\.dev\/disk=ssd\n {2}- zone=shelf\n$/,
+  );
+});
+
+const fresh: import("../../../providers/raspberrypi/plan.js").HostFacts = {
+  hostname: "raspberrypi",
+  etcHostname: "raspberrypi",
+  hosts: "127.0.0.1\tlocalhost\n127.0.1.1\traspberrypi\n",
+  cmdlinePath: "/boot/firmware/cmdline.txt",
+  cmdline: STOCK,
+  ipForward: "0",
+  memoryCgroup: false,
+  machine: "aarch64",
+  bootId: "b1",
+  serverUninstall: false,
+  agentUninstall: false,
+};
+
+test("planPrep: a fresh Pi gets hosts before hostname, the cmdline flags and a reboot; a prepared one gets nothing", () => {
+  const [spec] = plan.nodeSpecs(inventory(["server"]));
+  const p = plan.planPrep(fresh, spec!);
+  assert.deepEqual(
+    p.steps.map((s) => s.step),
+    ["hosts", "hostname", "cmdline", "sysctl", "sysctl"],
+  );
+  assert.equal(p.reboot, true);
+  const cmdline = p.steps[2]!;
+  assert.ok(cmdline.kind === "run" && cmdline.stdin?.endsWith("cgroup_memory=1 cgroup_enable=memory\n"));
+  const done = {
+    ...fresh,
+    hostname: "pi-1",
+    etcHostname: "pi-1",
+    hosts: "127.0.0.1\tlocalhost\n127.0.1.1\tpi-1\n",
+    cmdline: plan.mergeCmdline(STOCK).content,
+    ipForward: "1",
+    sysctlConf: plan.SYSCTL_CONTENT,
+    memoryCgroup: true,
+  };
+  assert.deepEqual(plan.planPrep(done, spec!), { steps: [], reboot: false });
+  // Flags written but never booted with (an interrupted run): reboot without rewriting.
+  const pending = plan.planPrep({ ...done, memoryCgroup: false }, spec!);
+  assert.deepEqual([pending.steps.length, pending.reboot], [0, true]);
+});
+
+test("planK3s: the token goes through a mode-600 file, never a command line; an installed node with equal files does nothing", () => {
+  const [, spec] = plan.nodeSpecs(inventory(["server", "agent"]));
+  const n = { ...spec!, token: "s3cret-token" };
+  const steps = plan.planK3s(fresh, n);
+  assert.deepEqual(
+    steps.map((s) => s.step),
+    ["token", "config", "install-script", "install"],
+  );
+  const token = steps[0]!;
+  assert.ok(token.kind === "write" && token.mode === "600" && token.path === plan.TOKEN_PATH && token.secret);
+  for (const s of steps) if (s.kind === "run") assert.ok(!s.command.includes("s3cret-token"), s.command);
+  const install = steps[3]!;
+  assert.ok(install.kind === "run");
+  assert.match(
+    install.command,
+    /^sudo -n env INSTALL_K3S_VERSION=v\S+ INSTALL_K3S_EXEC=agent K3S_URL=https:\/\/192\.168\.1\.21:6443 K3S_TOKEN_FILE=\/etc\/rancher\/k3s\/token sh /,
+  );
+  const installed = {
+    ...fresh,
+    agentUninstall: true,
+    k3sVersion: n.k3sVersion,
+    tokenSha256: plan.sha256(n.token),
+    configSha256: plan.sha256(plan.renderK3sConfig(n)),
+  };
+  assert.deepEqual(plan.planK3s(installed, n), []);
+  const relabeled = plan.planK3s(installed, { ...n, labels: { a: "b" } });
+  assert.deepEqual(
+    relabeled.map((s) => s.step),
+    ["config", "install-script", "install"],
+  );
+  assert.match((relabeled[2] as { command: string }).command, /INSTALL_K3S_FORCE_RESTART=true/);
+  const bundle = { installScript: "/b/install.sh", binary: "/b/k3s-arm64", binarySha256: "new" };
+  assert.deepEqual(
+    plan.planK3s({ ...installed, k3sSha256: "old" }, n, bundle).map((s) => s.step),
+    ["binary", "install-script", "install"],
+  );
+});
+
+test("probe output round-trips through parseProbe", () => {
+  const script = plan.probeScript({ hashBinary: false });
+  assert.doesNotMatch(script, /sha256sum < \/usr\/local\/bin\/k3s/);
+  const dir = mkdtempSync(join(tmpdir(), "kuar-probe-"));
+  try {
+    // Run the real script under sh against this machine: read-only, and it must parse.
+    const out = execFileSync("sh", ["-s"], { input: script, encoding: "utf8" });
+    const f = plan.parseProbe(out);
+    assert.equal(f.bootId, readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim());
+    assert.ok(f.machine.length > 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const f = plan.parseProbe(
+    `k3sVersion=${Buffer.from("k3s version v1.34.1+k3s1 (abc)").toString("base64")}\nserverUninstall=${Buffer.from("yes").toString("base64")}\n`,
+  );
+  assert.equal(f.k3sVersion, "v1.34.1+k3s1");
+  assert.equal(f.serverUninstall, true);
+});
+
+test("diffNode: equal inputs are no change; role and nodeName replace; outputs are ignored", () => {
+  const [spec] = plan.nodeSpecs(inventory(["server"]));
+  const n = { ...spec!, token: "t" };
+  assert.equal(
+    plan.diffNode({ ...n, kubeconfig: "x", installedVersion: "v", machine: "aarch64" }, { ...n }).changes,
+    false,
+  );
+  assert.deepEqual(plan.diffNode(n, { ...n, k3sVersion: "v1.35.0+k3s1" }), {
+    changes: true,
+    replaces: [],
+    changed: ["k3sVersion"],
+    deleteBeforeReplace: true,
+  });
+  assert.deepEqual(plan.diffNode(n, { ...n, role: "agent" }).replaces, ["role"]);
+  assert.equal(plan.diffNode(n, { ...n, labels: { ...n.labels } }).changes, false);
+});
+
+test("rewriteKubeconfig points at the first server and names everything after the cluster", () => {
+  const out = plan.rewriteKubeconfig(K3S_YAML, "192.168.1.21", "kuar-homelab");
+  assert.match(out, /server: https:\/\/192\.168\.1\.21:6443/);
+  assert.match(out, /current-context: kuar-homelab/);
+  assert.doesNotMatch(out, /default/);
+  assert.match(out, /client-key-data: S0VZ/);
+});
+
+// --- component under mocks --------------------------------------------------------------------
+
+test("the target builds one node per host, a secret kubeconfig, a stable provider and Pi capabilities", async () => {
+  const s = settings.parse({
+    clusterName: "homelab",
+    hosts: [host(1, { role: "server" }), host(2), host(3, { arch: "arm64" })],
+  });
+  const cluster = target.create("kuar", s, { stack: "homelab", ephemeral: false, secrets: {} });
+  await mocks.settle();
+  const nodes = mocks.resources.filter((r) => r.inputs["kind"] === "kuar:RaspberryPiNode");
+  assert.deepEqual(
+    nodes.map((r) => r.name),
+    ["kuar-pi-192-168-1-21", "kuar-pi-192-168-1-22", "kuar-pi-192-168-1-23"],
+  );
+  assert.match(nodes[0]!.inputs["__provider"], /providers\/raspberrypi\/provider\.ts/);
+  // The token reaches every node as a secret (the mock records the secret envelope).
+  for (const n of nodes)
+    assert.deepEqual(n.inputs["token"], { [SECRET_SIG]: SECRET_VALUE, value: "generated-kuar-k3s-token" });
+  assert.equal(nodes[0]!.inputs["host"]["hostKey"], SERVER_KEY);
+  const { value, secret } = await secretOf(cluster.kubeconfig);
+  assert.equal(secret, true);
+  assert.match(value, /server: https:\/\/192\.168\.1\.21:6443/);
+  assert.match(value, /current-context: homelab/);
+  const provider = mocks.one("pulumi:providers:kubernetes", "kuar-k8s");
+  assert.equal(provider.inputs["clusterIdentifier"], "kuar-raspberrypi-homelab");
+  assert.equal(await valueOf(cluster.name), "homelab");
+  assert.deepEqual(cluster.capabilities, {
+    loadBalancer: "metallb",
+    defaultStorageClass: "local-path",
+    arch: "arm64",
+    dns: true,
+    metricsServer: true,
+    online: true,
+    runsContainers: true,
+    nodes: 3,
+  });
+  assert.ok(mocks.one("kuar:providers:RaspberryPiCluster", "kuar"));
+});
+
+test("a supplied k3s token is used (no generated one) and mixed architectures say so", async () => {
+  const pulumi = await import("@pulumi/pulumi");
+  const before = mocks.resources.length;
+  const s = settings.parse({ hosts: [host(1, { role: "server", arch: "amd64" }), host(2)] });
+  const cluster = target.create("lab", s, {
+    stack: "dev",
+    ephemeral: false,
+    secrets: { k3sToken: pulumi.output("K10supplied") },
+  });
+  await mocks.settle();
+  const added = mocks.resources.slice(before);
+  assert.equal(added.filter((r) => r.inputs["kind"] === "kuar:RandomSecret").length, 0);
+  assert.deepEqual(added.find((r) => r.inputs["kind"] === "kuar:RaspberryPiNode")!.inputs["token"], {
+    [SECRET_SIG]: SECRET_VALUE,
+    value: "K10supplied",
+  });
+  assert.equal(cluster.capabilities.arch, "mixed");
+  assert.equal(
+    mocks.one("pulumi:providers:kubernetes", "lab-k8s").inputs["clusterIdentifier"],
+    "kuar-raspberrypi-kuar-dev",
+  );
+});
+
+test("the example stack stacks/Pulumi.homelab.yaml validates: three Pis, one server", async () => {
+  const { stackFileConfig } = await import("../../../config/stack-file.js");
+  const { parseConfig } = await import("../../../config/load.js");
+  const c = parseConfig(stackFileConfig("stacks/Pulumi.homelab.yaml").raw);
+  const s = c.settings as ReturnType<typeof settings.parse>;
+  assert.equal(c.target, "raspberrypi");
+  assert.deepEqual(
+    s.hosts.map((h) => h.role),
+    ["server", "agent", "agent"],
+  );
+  assert.ok(s.hosts.every((h) => parseHostKey(h.hostKey!)));
+});
