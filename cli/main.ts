@@ -44,7 +44,18 @@ async function ephemeral(argv: string[]): Promise<number> {
   switch (sub) {
     case "up": {
       const r = await eph.up(ctx, { from: need(values.from, "--from"), ...pick(values) });
-      console.log(JSON.stringify({ stack: r.session.stack, kubeconfig: r.session.kubeconfig, expiresAt: r.session.expiresAt, outputs: r.outputs }, null, 2));
+      console.log(
+        JSON.stringify(
+          {
+            stack: r.session.stack,
+            kubeconfig: r.session.kubeconfig,
+            expiresAt: r.session.expiresAt,
+            outputs: r.outputs,
+          },
+          null,
+          2,
+        ),
+      );
       return 0;
     }
     case "test":

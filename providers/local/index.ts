@@ -19,7 +19,11 @@ export const target = defineTarget({
   create(name, s, ctx, opts) {
     return new LocalCluster(
       name,
-      { clusterName: s.clusterName ?? `kuar-${stackLabel(ctx.stack)}`, nodes: s.nodes, kubeVersion: toolchain.kubernetes },
+      {
+        clusterName: s.clusterName ?? `kuar-${stackLabel(ctx.stack)}`,
+        nodes: s.nodes,
+        kubeVersion: toolchain.kubernetes,
+      },
       opts,
     );
   },

@@ -71,7 +71,9 @@ export class Kwok {
   private async kwokctl(...args: string[]): Promise<string> {
     const exe = join(this.bin, "kwokctl");
     if (!existsSync(exe)) {
-      throw new Error(`kwokctl not found at ${exe}. Run "npm run toolchain" first (it builds the local control plane).`);
+      throw new Error(
+        `kwokctl not found at ${exe}. Run "npm run toolchain" first (it builds the local control plane).`,
+      );
     }
     const { stdout } = await run(exe, ["--name", this.opts.name, ...args], {
       env: { ...process.env, PATH: `${this.bin}:${process.env["PATH"] ?? ""}`, KWOK_RUNTIME: "binary" },
@@ -91,7 +93,9 @@ export class Kwok {
       let err = "";
       child.stdout?.on("data", (d) => (out += d));
       child.stderr?.on("data", (d) => (err += d));
-      child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(" ")}: ${err.trim()}`))));
+      child.on("close", (code) =>
+        code === 0 ? resolve(out) : reject(new Error(`kubectl ${args.join(" ")}: ${err.trim()}`)),
+      );
     });
   }
 

@@ -21,7 +21,11 @@ const baseFile = join(root, "stacks", `Pulumi.${base}.yaml`);
 const cli = join(root, "cli", "main.ts");
 
 function kuar(args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", cli, ...args], { cwd: root, encoding: "utf8", timeout: 600_000 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", cli, ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 600_000,
+  });
   return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -31,12 +35,17 @@ function stacks(): string[] {
   return (JSON.parse(r) as { name: string }[]).map((s) => s.name).filter((n) => n.startsWith("ci-"));
 }
 function kuarPulumi(args: string[]): string {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "scripts", "pulumi.ts"), ...args], { cwd: root, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "scripts", "pulumi.ts"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+  });
   return r.stdout;
 }
 const clusterExists = (name: string) => existsSync(join(homedir(), ".kwok", "clusters", `kuar-${name}`));
 const controlPlaneProcesses = (name: string) =>
-  spawnSync("ps", ["-eo", "args"], { encoding: "utf8" }).stdout.split("\n").filter((l) => l.includes(`clusters/kuar-${name}/`));
+  spawnSync("ps", ["-eo", "args"], { encoding: "utf8" })
+    .stdout.split("\n")
+    .filter((l) => l.includes(`clusters/kuar-${name}/`));
 
 /** Nothing of an ephemeral stack is left: no stack, no stack file, no control plane, no process. */
 function assertGone(name: string) {
@@ -48,7 +57,12 @@ function assertGone(name: string) {
 
 describe("kuar ephemeral on the local target", { skip: reason }, () => {
   before(() => {
-    writeFileSync(baseFile, stringify({ config: { "kuar:target": "local", "kuar:local": { nodes: 2 }, "kuar:workloads": { kuard: { enabled: true } } } }));
+    writeFileSync(
+      baseFile,
+      stringify({
+        config: { "kuar:target": "local", "kuar:local": { nodes: 2 }, "kuar:workloads": { kuard: { enabled: true } } },
+      }),
+    );
   });
   after(() => {
     for (const s of stacks()) kuar(["ephemeral", "down", "--name", s]);
@@ -97,15 +111,20 @@ describe("kuar ephemeral on the local target", { skip: reason }, () => {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     test(`${signal} during up leaves nothing orphaned after ${signal === "SIGINT" ? "down" : "reap"}`, async () => {
       const name = `ci-${signal.toLowerCase()}-${process.pid}`;
-      const child = spawn(process.execPath, ["--import", "tsx", cli, "ephemeral", "up", "--from", base, "--name", name, "--ttl", "0m"], {
-        cwd: root,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", cli, "ephemeral", "up", "--from", base, "--name", name, "--ttl", "0m"],
+        {
+          cwd: root,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
       let err = "";
       child.stderr.on("data", (d) => (err += d));
       // Interrupt once the control plane exists and Kubernetes objects are being created.
       const t0 = Date.now();
-      while (!(clusterExists(name) && /kubernetes:/.test(err)) && Date.now() - t0 < 240_000) await new Promise((r) => setTimeout(r, 200));
+      while (!(clusterExists(name) && /kubernetes:/.test(err)) && Date.now() - t0 < 240_000)
+        await new Promise((r) => setTimeout(r, 200));
       assert.ok(clusterExists(name), `up never created the control plane:\n${err.slice(-2000)}`);
       child.kill(signal);
       const code = await new Promise<number | null>((r) => child.on("close", r));
@@ -113,7 +132,9 @@ describe("kuar ephemeral on the local target", { skip: reason }, () => {
       const cleanup = signal === "SIGINT" ? kuar(["ephemeral", "down", "--name", name]) : kuar(["ephemeral", "reap"]);
       assert.equal(cleanup.status, 0, cleanup.stderr.slice(-3000));
       assertGone(name);
-      const sessions = existsSync(join(root, ".kuar", "ephemeral")) ? readdirSync(join(root, ".kuar", "ephemeral")) : [];
+      const sessions = existsSync(join(root, ".kuar", "ephemeral"))
+        ? readdirSync(join(root, ".kuar", "ephemeral"))
+        : [];
       assert.ok(!sessions.some((f) => f.startsWith(name)), "session files left");
     });
   }

@@ -137,11 +137,23 @@ describe("local target end to end", { skip: reason }, () => {
       const out = s.kubectl(["get", `${o.kind}${group}`, o.metadata.name, ...ns, "--ignore-not-found", "-o", "name"]);
       return out.trim() !== "";
     });
-    assert.deepEqual(left.map((o) => `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`), []);
+    assert.deepEqual(
+      left.map((o) => `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`),
+      [],
+    );
     const namespaces = new Set(ours.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name));
-    const strays = [...list("pods"), ...list("persistentvolumeclaims")].filter((o) => namespaces.has(o.metadata.namespace));
-    assert.deepEqual(strays.map((o) => `${o.metadata.namespace}/${o.metadata.name}`), []);
-    assert.deepEqual(list("persistentvolumes").map((o) => o.metadata.name), [], "volumes are reclaimed");
+    const strays = [...list("pods"), ...list("persistentvolumeclaims")].filter((o) =>
+      namespaces.has(o.metadata.namespace),
+    );
+    assert.deepEqual(
+      strays.map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
+      [],
+    );
+    assert.deepEqual(
+      list("persistentvolumes").map((o) => o.metadata.name),
+      [],
+      "volumes are reclaimed",
+    );
     console.log(`# destroy removed all ${ours.length} objects of ours`);
 
     const full = s.pulumi(["destroy", "--yes", "--non-interactive"]);

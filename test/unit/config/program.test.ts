@@ -5,7 +5,11 @@ import { useMocks } from "../../kit/mocks.js";
 
 const mocks = await useMocks({
   stack: "broken",
-  config: { "kuar:target": "local", "kuar:local": JSON.stringify({ nodes: 0, extra: true }), "kuar:ephemeral": "maybe" },
+  config: {
+    "kuar:target": "local",
+    "kuar:local": JSON.stringify({ nodes: 0, extra: true }),
+    "kuar:ephemeral": "maybe",
+  },
 });
 
 test("fails when the stack config is invalid, before any resource is registered", async () => {

@@ -37,7 +37,10 @@ describe("valid config", () => {
 describe("bad config", () => {
   test("fails when the target is unknown, suggesting the closest one", () => {
     const e = problems({ target: "gkee" });
-    assert.match(e.message, /kuar:target: expected one of "local", "gke", "aks", "eks", "raspberrypi", got "gkee"\. Did you mean "gke"\?/);
+    assert.match(
+      e.message,
+      /kuar:target: expected one of "local", "gke", "aks", "eks", "raspberrypi", got "gkee"\. Did you mean "gke"\?/,
+    );
   });
 
   test("fails when the target has the wrong case", () => {
@@ -46,11 +49,17 @@ describe("bad config", () => {
 
   test("fails when a top-level key is misspelt", () => {
     const e = problems({ workload: {} });
-    assert.match(e.message, /kuar:workload: is not a setting kuar knows, got \{\}\. Did you mean "workloads"\? Rename the key\./);
+    assert.match(
+      e.message,
+      /kuar:workload: is not a setting kuar knows, got \{\}\. Did you mean "workloads"\? Rename the key\./,
+    );
   });
 
   test("fails when a key kuar does not know is set, listing the known keys", () => {
-    assert.match(problems({ zzzzzzzz: 1 }).message, /kuar:zzzzzzzz: is not a setting kuar knows, got 1\. Remove it; known keys here: target, ephemeral/);
+    assert.match(
+      problems({ zzzzzzzz: 1 }).message,
+      /kuar:zzzzzzzz: is not a setting kuar knows, got 1\. Remove it; known keys here: target, ephemeral/,
+    );
   });
 
   test("fails when ephemeral is not a boolean", () => {
@@ -98,7 +107,10 @@ describe("bad config", () => {
 
   test("fails when a secret is stored in plain text, without echoing it", () => {
     const e = problems({ redisPassword: "hunter2" }, () => false);
-    assert.match(e.message, /kuar:redisPassword: holds a secret but is stored in plain text, got "\(value hidden\)"\. Run: pulumi config set --secret kuar:redisPassword/);
+    assert.match(
+      e.message,
+      /kuar:redisPassword: holds a secret but is stored in plain text, got "\(value hidden\)"\. Run: pulumi config set --secret kuar:redisPassword/,
+    );
     assert.doesNotMatch(e.message, /hunter2/);
   });
 
@@ -107,7 +119,10 @@ describe("bad config", () => {
     assert.equal(e.problems.length, 4, e.message);
     assert.match(e.message, /^kuar found 4 problems in the stack config; nothing was changed:/);
     for (const path of ["kuar:ephemeral", "kuar:local.nodes", "kuar:local.colour", "kuar:workload"]) {
-      assert.ok(e.problems.some((p) => p.path === path), `missing ${path} in ${e.message}`);
+      assert.ok(
+        e.problems.some((p) => p.path === path),
+        `missing ${path} in ${e.message}`,
+      );
     }
   });
 
