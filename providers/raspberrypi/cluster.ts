@@ -17,6 +17,8 @@ export interface RaspberryPiClusterArgs {
   nodes: NodeSpec[];
   /** The k3s cluster token. @default generated (48 characters) and kept in state as a secret */
   token?: pulumi.Output<string>;
+  /** URL clients use for the API server. @default "https://<first server address>:6443" */
+  apiServerEndpoint?: string;
 }
 
 const nodeProvider = moduleProvider("providers/raspberrypi/provider.ts", [
@@ -81,7 +83,9 @@ export class RaspberryPiCluster extends pulumi.ComponentResource implements Kube
     const first = servers[0]!;
     this.name = pulumi.output(args.clusterName);
     this.kubeconfig = pulumi.secret(
-      serverNodes[0]!.kubeconfig.apply((raw) => rewriteKubeconfig(raw, first.host.address, args.clusterName)),
+      serverNodes[0]!.kubeconfig.apply((raw) =>
+        rewriteKubeconfig(raw, first.host.address, args.clusterName, args.apiServerEndpoint),
+      ),
     );
     this.provider = new k8s.Provider(
       `${name}-k8s`,

@@ -87,7 +87,10 @@ export function nodeSpecs(s: RaspberryPiSettings, bundleDir?: string): NodeSpec[
       clusterInit: ha && isFirst,
       ...(isFirst ? {} : { serverUrl: `https://${first.address}:6443` }),
       // Every server's certificate names every server, so any of them can front the API.
-      tlsSans: h.role === "server" ? unique([...servers.map((x) => x.address), ...s.tlsSans]) : [],
+      tlsSans:
+        h.role === "server"
+          ? unique([...servers.map((x) => x.address), ...s.tlsSans, ...endpointHost(s.apiServerEndpoint)])
+          : [],
       ...(isFirst ? {} : { drainVia: { host: target(first), nodeName: firstName } }),
     };
   });
@@ -442,7 +445,16 @@ function canonical(v: unknown): string {
  * k3s writes a kubeconfig for `https://127.0.0.1:6443` named `default`. Points it at the first
  * server and names cluster, user and context after the kuar cluster.
  */
-export function rewriteKubeconfig(raw: string, serverAddress: string, name: string): string {
+/** The host of an `apiServerEndpoint` URL, as a one-element list (empty when unset). */
+export function endpointHost(endpoint: string | undefined): string[] {
+  return endpoint ? [new URL(endpoint).hostname] : [];
+}
+
+/**
+ * Points the kubeconfig at `endpoint` (an https URL) when given, else at the first server's
+ * address with the port k3s wrote (6443), and names cluster, user and context `name`.
+ */
+export function rewriteKubeconfig(raw: string, serverAddress: string, name: string, endpoint?: string): string {
   const doc = parse(raw) as {
     clusters?: { name: string; cluster: { server: string } }[];
     users?: { name: string }[];
@@ -454,10 +466,12 @@ export function rewriteKubeconfig(raw: string, serverAddress: string, name: stri
   }
   for (const c of doc.clusters) {
     c.name = name;
-    c.cluster.server = c.cluster.server.replace(
-      /\/\/[^/:]+(:\d+)?/,
-      (_m, port: string | undefined) => `//${serverAddress}${port ?? ":6443"}`,
-    );
+    c.cluster.server = endpoint
+      ? endpoint.replace(/\/$/, "")
+      : c.cluster.server.replace(
+          /\/\/[^/:]+(:\d+)?/,
+          (_m, port: string | undefined) => `//${serverAddress}${port ?? ":6443"}`,
+        );
   }
   for (const u of doc.users ?? []) u.name = name;
   for (const c of doc.contexts) {

@@ -67,6 +67,18 @@ export const settings = z
     airgapBundleDir: z.string().min(1).optional(),
     /** Extra names or addresses for the API server certificate (each server's address is always included). @default [] */
     tlsSans: z.array(z.string().min(1)).default([]),
+    /**
+     * The URL clients (the kubeconfig, Pulumi) use to reach the API server, e.g. a kube-vip or
+     * load balancer address or a DNS name in front of HA servers. Its host is added to the
+     * certificate's names. @default "https://<first server address>:6443"
+     */
+    apiServerEndpoint: z
+      .string()
+      .refine((u) => /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/.test(u), {
+        message: 'expected an https URL such as "https://k8s.home.arpa:6443"',
+        ...fix("Give the scheme, the host and optionally the port; no path."),
+      })
+      .optional(),
     /** Accept and log whatever host key a host without `hostKey` presents (trust on first use). @default false */
     allowTofu: z.boolean().default(false),
   })

@@ -2,7 +2,7 @@
  * The e2e tier's harness: a throwaway stack on the real engine (file backend in .kuar/) against
  * the local control plane, checked through kubectl.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -31,6 +31,8 @@ export interface E2eStack {
   bin: string;
   file: string;
   pulumi(args: string[], opts?: { quiet?: boolean; allowFailure?: boolean }): { status: number; stdout: string };
+  /** Like pulumi(), without blocking the event loop (for tests whose own timers must keep running). */
+  pulumiAsync(args: string[]): Promise<{ status: number; stdout: string }>;
   kubectl(args: string[]): string;
   remove(): void;
 }
@@ -44,8 +46,10 @@ export function createStack(config: Record<string, unknown>, prefix = "e2e"): E2
   const env = engineEnv(bin);
   installKubernetesPlugin(env, bin);
   const file = join(root, "stacks", `Pulumi.${name}.yaml`);
-  const local = { clusterName, ...((config["local"] as object) ?? {}) };
-  const body = Object.fromEntries(Object.entries({ ...config, local }).map(([k, v]) => [`kuar:${k}`, v]));
+  // A local stack gets a control plane of its own, named after the stack.
+  const isLocal = (config["target"] ?? "local") === "local";
+  const withCluster = isLocal ? { ...config, local: { clusterName, ...((config["local"] as object) ?? {}) } } : config;
+  const body = Object.fromEntries(Object.entries(withCluster).map(([k, v]) => [`kuar:${k}`, v]));
   writeFileSync(file, stringify({ config: body }));
   selectStack(env, name);
   const kubeconfig = join(clusterDir(clusterName), "kubeconfig.yaml");
@@ -56,12 +60,20 @@ export function createStack(config: Record<string, unknown>, prefix = "e2e"): E2
     bin,
     file,
     pulumi: (args, opts = { quiet: true, allowFailure: true }) => pulumi(env, [...args, "--stack", name], opts),
+    pulumiAsync: (args) =>
+      new Promise((resolve) => {
+        const child = spawn("pulumi", [...args, "--stack", name], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        child.stdout.on("data", (d) => (out += d));
+        child.stderr.on("data", (d) => (out += d));
+        child.on("close", (code) => resolve({ status: code ?? 1, stdout: out }));
+      }),
     kubectl: (args) =>
       execFileSync(join(bin, "kubectl"), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8", timeout: 300_000 }),
     remove() {
       pulumi(env, ["stack", "rm", name, "--yes", "--force"], { quiet: true, allowFailure: true });
       if (existsSync(file)) rmSync(file);
-      spawnSync(join(bin, "kwokctl"), ["--name", clusterName, "delete", "cluster"], { stdio: "ignore" });
+      if (isLocal) spawnSync(join(bin, "kwokctl"), ["--name", clusterName, "delete", "cluster"], { stdio: "ignore" });
     },
   };
 }

@@ -355,6 +355,21 @@ test("rewriteKubeconfig points at the first server and names everything after th
   assert.match(out, /client-key-data: S0VZ/);
 });
 
+test("rewriteKubeconfig uses apiServerEndpoint when one is configured", () => {
+  const out = plan.rewriteKubeconfig(K3S_YAML, "192.168.1.21", "kuar-homelab", "https://k8s.home.arpa:6443/");
+  assert.match(out, /server: https:\/\/k8s\.home\.arpa:6443\n/);
+  assert.deepEqual(plan.endpointHost("https://10.0.0.5:6443"), ["10.0.0.5"]);
+  assert.deepEqual(plan.endpointHost(undefined), []);
+});
+
+test("fails when apiServerEndpoint is not an https URL", () => {
+  const msg = problems({ hosts: [host(1, { role: "server" })], apiServerEndpoint: "k8s.home.arpa:6443" });
+  assert.match(
+    msg,
+    /kuar:raspberrypi\.apiServerEndpoint: expected an https URL such as "https:\/\/k8s\.home\.arpa:6443", got "k8s\.home\.arpa:6443"\. Give the scheme/,
+  );
+});
+
 // --- component under mocks --------------------------------------------------------------------
 
 test("the target builds one node per host, a secret kubeconfig, a stable provider and Pi capabilities", async () => {
