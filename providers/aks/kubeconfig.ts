@@ -9,7 +9,8 @@
  * that kubeconfig carries no secret either, but kuar still keeps only the CA from it
  * (`caFromUserCredentials`) and renders the rest itself.
  */
-import { parse, stringify } from "yaml";
+import { parse } from "yaml";
+import { renderExecKubeconfig } from "../kubeconfig.js";
 
 /** The application id of the AKS Entra ID server (the same in every tenant). */
 export const AKS_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
@@ -40,30 +41,15 @@ export function kubeloginArgs(login: KubeloginMode, tenantId?: string): string[]
 }
 
 export function renderKubeconfig(args: AksKubeconfigArgs): string {
-  const { context, server, caData } = args;
-  return stringify({
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [{ name: context, cluster: { server: `https://${server}:443`, "certificate-authority-data": caData } }],
-    contexts: [{ name: context, context: { cluster: context, user: context } }],
-    "current-context": context,
-    preferences: {},
-    users: [
-      {
-        name: context,
-        user: {
-          exec: {
-            apiVersion: "client.authentication.k8s.io/v1beta1",
-            command: "kubelogin",
-            args: kubeloginArgs(args.login ?? "azurecli", args.tenantId),
-            env: null,
-            installHint: INSTALL_HINT,
-            provideClusterInfo: false,
-            interactiveMode: "IfAvailable",
-          },
-        },
-      },
-    ],
+  return renderExecKubeconfig({
+    name: args.context,
+    server: `https://${args.server}:443`,
+    caData: args.caData,
+    exec: {
+      command: "kubelogin",
+      args: kubeloginArgs(args.login ?? "azurecli", args.tenantId),
+      installHint: INSTALL_HINT,
+    },
   });
 }
 

@@ -3,7 +3,7 @@
  * entry running `aws eks get-token`, which mints a 15-minute token from whatever AWS credentials
  * the caller has. No token, key or password is ever written into it (or into Pulumi state).
  */
-import { stringify } from "yaml";
+import { renderExecKubeconfig } from "../kubeconfig.js";
 
 export interface EksKubeconfigInput {
   /** EKS cluster name. */
@@ -21,30 +21,17 @@ export interface EksKubeconfigInput {
 }
 
 export function renderKubeconfig(k: EksKubeconfigInput): string {
-  const name = k.clusterName;
-  const args = ["eks", "get-token", "--cluster-name", name, "--region", k.region, "--output", "json"];
+  const args = ["eks", "get-token", "--cluster-name", k.clusterName, "--region", k.region, "--output", "json"];
   if (k.roleArn) args.push("--role-arn", k.roleArn);
-  return stringify({
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [{ name, cluster: { server: k.endpoint, "certificate-authority-data": k.certificateAuthorityData } }],
-    contexts: [{ name, context: { cluster: name, user: name } }],
-    "current-context": name,
-    preferences: {},
-    users: [
-      {
-        name,
-        user: {
-          exec: {
-            apiVersion: "client.authentication.k8s.io/v1beta1",
-            command: "aws",
-            args,
-            env: k.profile ? [{ name: "AWS_PROFILE", value: k.profile }] : null,
-            interactiveMode: "Never",
-            provideClusterInfo: false,
-          },
-        },
-      },
-    ],
+  return renderExecKubeconfig({
+    name: k.clusterName,
+    server: k.endpoint,
+    caData: k.certificateAuthorityData,
+    exec: {
+      command: "aws",
+      args,
+      ...(k.profile ? { env: [{ name: "AWS_PROFILE", value: k.profile }] } : {}),
+      interactiveMode: "Never",
+    },
   });
 }

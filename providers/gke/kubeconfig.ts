@@ -3,7 +3,7 @@
  * Kubernetes provider) run `gke-gcloud-auth-plugin`, which mints a short-lived token from the
  * caller's gcloud login or application default credentials.
  */
-import { stringify } from "yaml";
+import { renderExecKubeconfig } from "../kubeconfig.js";
 
 export interface GkeKubeconfigArgs {
   /** Context, cluster and user name, by gcloud's convention `gke_<project>_<location>_<name>`. */
@@ -25,30 +25,11 @@ export function contextName(project: string, location: string, clusterName: stri
   return `gke_${project}_${location}_${clusterName}`;
 }
 
-export function renderKubeconfig(args: GkeKubeconfigArgs): string {
-  const { context, endpoint, caCertificate } = args;
-  return stringify({
-    apiVersion: "v1",
-    kind: "Config",
-    clusters: [
-      { name: context, cluster: { server: `https://${endpoint}`, "certificate-authority-data": caCertificate } },
-    ],
-    contexts: [{ name: context, context: { cluster: context, user: context } }],
-    "current-context": context,
-    preferences: {},
-    users: [
-      {
-        name: context,
-        user: {
-          exec: {
-            apiVersion: "client.authentication.k8s.io/v1beta1",
-            command: AUTH_PLUGIN,
-            installHint: INSTALL_HINT,
-            provideClusterInfo: true,
-            interactiveMode: "IfAvailable",
-          },
-        },
-      },
-    ],
+export function renderKubeconfig({ context, endpoint, caCertificate }: GkeKubeconfigArgs): string {
+  return renderExecKubeconfig({
+    name: context,
+    server: `https://${endpoint}`,
+    caData: caCertificate,
+    exec: { command: AUTH_PLUGIN, installHint: INSTALL_HINT, provideClusterInfo: true },
   });
 }
