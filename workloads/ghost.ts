@@ -11,7 +11,6 @@ import {
   containerResources,
   containerSecurityContext,
   hostFor,
-  httpRouteSpec,
   labels,
   networkPolicySpec,
   podSecurityContext,
@@ -21,6 +20,7 @@ import {
 } from "./common.js";
 import { MYSQL_PORT, MysqlSingleton } from "./mysql.js";
 import { ghostSchema, type GhostConfig } from "./schema.js";
+import { httpRoute } from "./route.js";
 
 /** The ghost image's `node` user. */
 export const GHOST_UID = 1000;
@@ -182,16 +182,7 @@ export class Ghost extends pulumi.ComponentResource {
     );
 
     if (args.gateway) {
-      new k8s.apiextensions.CustomResource(
-        name,
-        {
-          apiVersion: "gateway.networking.k8s.io/v1",
-          kind: "HTTPRoute",
-          metadata: meta,
-          spec: httpRouteSpec(args.gateway, hostFor("ghost", domain), svc.metadata.name, 80),
-        },
-        child,
-      );
+      httpRoute(name, meta, args.gateway, hostFor("ghost", domain), svc.metadata.name, 80, child);
     }
 
     this.serviceName = svc.metadata.name;

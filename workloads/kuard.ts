@@ -10,7 +10,6 @@ import {
   containerResources,
   containerSecurityContext,
   hostFor,
-  httpRouteSpec,
   imageFor,
   labels,
   networkPolicySpec,
@@ -23,6 +22,7 @@ import {
   type AppBaseArgs,
 } from "./common.js";
 import { kuardSchema, type KuardConfig } from "./schema.js";
+import { httpRoute } from "./route.js";
 
 /** kuard's image runs as `nobody`. */
 export const KUARD_UID = 65534;
@@ -124,16 +124,7 @@ export class Kuard extends pulumi.ComponentResource {
     );
 
     if (args.gateway) {
-      new k8s.apiextensions.CustomResource(
-        name,
-        {
-          apiVersion: "gateway.networking.k8s.io/v1",
-          kind: "HTTPRoute",
-          metadata: meta,
-          spec: httpRouteSpec(args.gateway, hostFor("kuard", domain), svc.metadata.name, 80),
-        },
-        child,
-      );
+      httpRoute(name, meta, args.gateway, hostFor("kuard", domain), svc.metadata.name, 80, child);
     }
 
     if (cfg.keygen.enabled) {

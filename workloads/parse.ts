@@ -11,7 +11,6 @@ import {
   containerResources,
   containerSecurityContext,
   hostFor,
-  httpRouteSpec,
   labels,
   networkPolicySpec,
   pdbSpec,
@@ -23,6 +22,7 @@ import {
 } from "./common.js";
 import { connectionUri, MongoReplicaSet } from "./mongo.js";
 import { parseSchema, type ParseConfig } from "./schema.js";
+import { httpRoute } from "./route.js";
 
 /** The parse images' `node` user. */
 export const PARSE_UID = 1000;
@@ -173,16 +173,7 @@ export class ParseServer extends pulumi.ComponentResource {
     );
 
     if (args.gateway) {
-      new k8s.apiextensions.CustomResource(
-        name,
-        {
-          apiVersion: "gateway.networking.k8s.io/v1",
-          kind: "HTTPRoute",
-          metadata: meta,
-          spec: httpRouteSpec(args.gateway, hostFor("parse", domain), svc.metadata.name, PORT),
-        },
-        child,
-      );
+      httpRoute(name, meta, args.gateway, hostFor("parse", domain), svc.metadata.name, PORT, child);
     }
 
     this.serviceName = svc.metadata.name;
@@ -262,19 +253,13 @@ export class ParseServer extends pulumi.ComponentResource {
         child,
       );
       if (args.gateway) {
-        new k8s.apiextensions.CustomResource(
+        httpRoute(
           dashName,
-          {
-            apiVersion: "gateway.networking.k8s.io/v1",
-            kind: "HTTPRoute",
-            metadata: dashMeta,
-            spec: httpRouteSpec(
-              args.gateway,
-              hostFor("parse-dashboard", domain),
-              dashSvc.metadata.name,
-              DASHBOARD_PORT,
-            ),
-          },
+          dashMeta,
+          args.gateway,
+          hostFor("parse-dashboard", domain),
+          dashSvc.metadata.name,
+          DASHBOARD_PORT,
           child,
         );
       }
