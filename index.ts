@@ -11,7 +11,9 @@ import { Workloads } from "./workloads/index.js";
 const { config, secrets } = readStackConfig();
 const stack = pulumi.getStack();
 
-const cluster = targetByName(config.target).create("kuar", config.settings, {
+// Only the chosen target's module (and its cloud SDK) is loaded.
+const definition = await targetByName(config.target).load();
+const cluster = definition.create("kuar", config.settings, {
   stack,
   ephemeral: config.ephemeral,
   secrets: { k3sToken: secrets.k3sToken },

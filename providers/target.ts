@@ -1,6 +1,7 @@
 /**
  * What a target folder exports. Adding a target means a new folder under providers/ with an
- * `index.ts` exporting a TargetDefinition, and one line in providers/registry.ts.
+ * `info.ts` (TargetInfo: name, description, settings schema, loader) and an `index.ts`
+ * (TargetDefinition: the same plus `create`), and one line in providers/registry.ts.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
@@ -15,13 +16,25 @@ export interface TargetContext {
   secrets: { k3sToken?: pulumi.Output<string> };
 }
 
-export interface TargetDefinition<S extends z.ZodType = z.ZodType, N extends string = string> {
+/**
+ * What the registry holds of a target: enough to validate config and describe it, plus a loader
+ * for the rest, so a program never loads the SDKs of clouds it does not use.
+ */
+export interface TargetInfo<S extends z.ZodType = z.ZodType, N extends string = string> {
   /** The value of `kuar:target`, and the config key holding the target's settings (`kuar:<name>`). */
   name: N;
   /** One line for docs and the wizard. */
   description: string;
   /** Schema of `kuar:<name>`. Must accept `{}` when every setting has a default. */
   settings: S;
+  /** Loads the full definition (the target's index.ts). */
+  load(): Promise<TargetDefinition<S, N>>;
+}
+
+export interface TargetDefinition<S extends z.ZodType = z.ZodType, N extends string = string> extends Omit<
+  TargetInfo<S, N>,
+  "load"
+> {
   /** Builds the cluster. Called once, after all config validated. */
   create(
     name: string,

@@ -6,8 +6,9 @@
  *   up          pulumi up to all-ready                vs  kubectl apply --server-side + rollout status / wait
  *   no-op up    pulumi up with nothing to do          vs  kubectl apply --server-side again
  *   destroy     pulumi destroy (objects)              vs  kubectl delete --wait
- * "The same objects" are the live objects Pulumi created, read back with kubectl and stripped of
- * server-set fields. The control plane itself is created once and excluded from both sides.
+ * "The same objects" are the inputs Pulumi sent for each Kubernetes resource, taken from the
+ * state (decrypted into a temporary file for this run). The control plane itself is created once
+ * and excluded from both sides.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -57,26 +58,12 @@ const rank = (k: string) => (ORDER.includes(k) ? ORDER.indexOf(k) : ORDER.length
 try {
   // Warm-up: create the control plane and everything once, read the objects back, then remove the objects.
   must(s.pulumi(["up", "--yes", "--non-interactive"]), "warm-up up");
-  const exported = JSON.parse(s.pulumi(["stack", "export"]).stdout);
-  const ours = (exported.deployment.resources as { type: string; urn: string; outputs?: Live }[]).filter(
-    (r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers") && r.outputs?.metadata,
+  // The rendered objects are the inputs Pulumi sent (names filled in), decrypted for this run only.
+  const exported = JSON.parse(s.pulumi(["stack", "export", "--show-secrets"]).stdout);
+  const ours = (exported.deployment.resources as { type: string; urn: string; inputs?: Live }[]).filter(
+    (r) => r.type.startsWith("kubernetes:") && r.inputs?.metadata,
   );
-  const objects: Live[] = ours.map((r) => {
-    const o = r.outputs!;
-    const args = [
-      "get",
-      `${o.kind}.${o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : ""}`.replace(/\.$/, ""),
-      o.metadata.name,
-      "-o",
-      "json",
-    ];
-    if (o.metadata.namespace) args.push("-n", o.metadata.namespace);
-    const live = JSON.parse(kubectl(args)) as Live;
-    delete live["status"];
-    for (const k of ["uid", "resourceVersion", "creationTimestamp", "generation", "managedFields"])
-      delete live.metadata[k];
-    return live;
-  });
+  const objects: Live[] = ours.map((r) => r.inputs!);
   objects.sort((a, b) => rank(a.kind) - rank(b.kind));
   // JSON, not YAML: kubectl reads YAML 1.1, where unquoted strings such as `yes` turn into booleans.
   const manifest = join(dir, "objects.json");

@@ -1,6 +1,7 @@
 import { stackLabel } from "../../config/stack-file.js";
 import { defineTarget } from "../target.js";
 import { AksCluster } from "./cluster.js";
+import { info } from "./info.js";
 import { settings } from "./schema.js";
 
 export { settings };
@@ -19,10 +20,7 @@ export function dnsPrefixOf(clusterName: string): string {
 }
 
 export const target = defineTarget({
-  name: "aks",
-  description:
-    "Azure Kubernetes Service: CNI Overlay in its own VNet, Entra ID with Azure RBAC, Workload Identity, autoscaled and spot pools",
-  settings,
+  ...info,
   create(name, s, ctx, opts) {
     const clusterName = s.clusterName ?? defaultName(ctx.stack);
     return new AksCluster(

@@ -2,15 +2,13 @@
 import { stackLabel } from "../../config/stack-file.js";
 import { defineTarget } from "../target.js";
 import { EksCluster } from "./cluster.js";
+import { info } from "./info.js";
 import { settings } from "./schema.js";
 
 export { settings };
 
 export const target = defineTarget({
-  name: "eks",
-  description:
-    "Amazon EKS: own VPC, managed node groups (system + workload), access entries, IRSA, KMS-encrypted secrets",
-  settings,
+  ...info,
   create(name, s, ctx, opts) {
     return new EksCluster(
       name,

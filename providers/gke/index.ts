@@ -1,15 +1,13 @@
 import { defineTarget } from "../target.js";
 import { GkeCluster } from "./cluster.js";
 import { defaultClusterName } from "./naming.js";
+import { info } from "./info.js";
 import { settings } from "./schema.js";
 
 export { settings };
 
 export const target = defineTarget({
-  name: "gke",
-  description:
-    "Google Kubernetes Engine: VPC-native Standard cluster, private nodes, Workload Identity, autoscaled pools",
-  settings,
+  ...info,
   create(name, s, ctx, opts) {
     return new GkeCluster(
       name,

@@ -3,14 +3,13 @@ import { isAbsolute, resolve } from "node:path";
 import { defineTarget } from "../target.js";
 import { RaspberryPiCluster } from "./cluster.js";
 import { nodeSpecs } from "./plan.js";
+import { info } from "./info.js";
 import { settings } from "./schema.js";
 
 export { settings };
 
 export const target = defineTarget({
-  name: "raspberrypi",
-  description: "Raspberry Pis on your network turned into a k3s cluster over SSH",
-  settings,
+  ...info,
   create(name, s, ctx, opts) {
     // Relative bundle paths are relative to the project root, where Pulumi runs the program.
     const bundle =

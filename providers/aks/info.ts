@@ -1,0 +1,14 @@
+/**
+ * What the registry needs of the aks target without loading its cloud SDKs: name, description,
+ * the settings schema, and how to load the rest.
+ */
+import type { TargetInfo } from "../target.js";
+import { settings } from "./schema.js";
+
+export const info: TargetInfo<typeof settings, "aks"> = {
+  name: "aks",
+  description:
+    "Azure Kubernetes Service: CNI Overlay in its own VNet, Entra ID with Azure RBAC, Workload Identity, autoscaled and spot pools",
+  settings,
+  load: async () => (await import("./index.js")).target,
+};
