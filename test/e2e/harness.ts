@@ -62,7 +62,11 @@ export function createStack(config: Record<string, unknown>, prefix = "e2e"): E2
     pulumi: (args, opts = { quiet: true, allowFailure: true }) => pulumi(env, [...args, "--stack", name], opts),
     pulumiAsync: (args) =>
       new Promise((resolve) => {
-        const child = spawn("pulumi", [...args, "--stack", name], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn("pulumi", [...args, "--stack", name], {
+          cwd: root,
+          env,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
         let out = "";
         child.stdout.on("data", (d) => (out += d));
         child.stderr.on("data", (d) => (out += d));

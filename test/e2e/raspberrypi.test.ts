@@ -44,6 +44,7 @@ describe("raspberrypi target through the real engine", { skip: reason }, () => {
             privateKeyPath: hosts.clientKey,
             hostKey: h.hostKey,
             role: i === 0 ? "server" : "agent",
+            arch: "amd64", // the test hosts are this machine
           })),
           airgapBundleDir: join(root, "test", "ssh", "fixtures", "k3s-bundle"),
           apiServerEndpoint: endpoint,
