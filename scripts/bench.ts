@@ -93,7 +93,9 @@ try {
   const bEval = time(() => kubectl(["create", "--dry-run=client", "--validate=false", "-o", "name", "-f", manifest]));
   // A server-side dry run cannot place objects in namespaces that do not exist yet, so the
   // preview baseline validates client-side against the server's OpenAPI schema.
-  const bPreview = time(() => kubectl(["apply", "--dry-run=client", "--validate=strict", "-o", "name", "-f", manifest]));
+  const bPreview = time(() =>
+    kubectl(["apply", "--dry-run=client", "--validate=strict", "-o", "name", "-f", manifest]),
+  );
   const bUp = time(() => {
     kubectl(["apply", "--server-side", "--force-conflicts", "-f", manifest]);
     for (const o of objects) {
