@@ -101,7 +101,8 @@ function rebase(path: string, prefix: (string | number)[]): string {
   return inner.startsWith("[") ? `${head}${inner}` : `${head}.${inner}`;
 }
 
-function decode(v: string): unknown {
+/** Decodes a config value the way `Config.getObject` would: JSON for booleans, numbers, lists, objects. */
+export function decode(v: string): unknown {
   const t = v.trim();
   if (t === "true" || t === "false" || t === "null" || /^[[{]/.test(t) || /^-?\d+(\.\d+)?$/.test(t)) {
     try {

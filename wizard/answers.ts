@@ -4,7 +4,7 @@
  * feed them, and tests call them directly.
  */
 import { ConfigError, configPath, show, type ConfigProblem } from "../config/errors.js";
-import { NAMESPACE, parseObject } from "../config/load.js";
+import { decode, NAMESPACE, parseObject } from "../config/load.js";
 import { secretKeys, type SecretKey } from "../config/schema.js";
 import { targetNames, type TargetName } from "../providers/registry.js";
 
@@ -118,18 +118,8 @@ export function parsePath(text: string): Path | undefined {
   return out.length && typeof out[0] === "string" ? out : undefined;
 }
 
-/** Decodes a typed value the way Pulumi config is decoded: JSON for booleans, numbers, lists, objects. */
-export function decodeValue(v: string): unknown {
-  const t = v.trim();
-  if (t === "true" || t === "false" || t === "null" || /^[[{]/.test(t) || /^-?\d+(\.\d+)?$/.test(t)) {
-    try {
-      return JSON.parse(t);
-    } catch {
-      return v;
-    }
-  }
-  return v;
-}
+/** Decodes a typed value the way Pulumi config is decoded (one implementation, in config/load.ts). */
+export const decodeValue = decode;
 
 /** `"a, b,,c"` -> `["a", "b", "c"]` */
 export function list(text: string): string[] {
