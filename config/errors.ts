@@ -2,6 +2,7 @@
  * Turning schema problems into messages a person can act on: the config path, the value
  * received, what is allowed and how to fix it. Every problem is reported at once.
  */
+import { RunError } from "@pulumi/pulumi/errors.js";
 import type { z } from "zod";
 
 export interface ConfigProblem {
@@ -15,12 +16,18 @@ export interface ConfigProblem {
   fix: string;
 }
 
-export class ConfigError extends Error {
+/**
+ * A RunError, so Pulumi prints just the message (no stack trace) when the program stops on it.
+ */
+export class ConfigError extends RunError {
   readonly problems: ConfigProblem[];
   constructor(problems: ConfigProblem[]) {
     super(formatProblems(problems));
     this.name = "ConfigError";
     this.problems = problems;
+    // The fault is in the stack config, not the code: a trace would only add noise, and Pulumi's
+    // runner formats the error with util.inspect, which takes seconds on long source-mapped traces.
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 
