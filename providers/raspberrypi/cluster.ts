@@ -26,6 +26,7 @@ const nodeProvider = moduleProvider("providers/raspberrypi/provider.ts", [
   "diff",
   "create",
   "update",
+  "read",
   "delete",
 ]);
 

@@ -193,6 +193,37 @@ export async function applyNode(n: NodeInputs): Promise<NodeOutputs> {
   }
 }
 
+/**
+ * Refresh: what is really on the host, read-only. A host whose k3s is gone reads as gone, so the
+ * next `up` installs it again; a host running another k3s release reports that release, so the
+ * next `up` sees the difference and brings it back to the wanted one.
+ */
+export async function readNode(id: string, props: NodeOutputs): Promise<{ id: string; props: Partial<NodeOutputs> }> {
+  const r = new Remote(props.host, props.nodeName);
+  try {
+    await r.connect();
+    const facts = await probe(r, props);
+    const uninstaller = props.role === "server" ? facts.serverUninstall : facts.agentUninstall;
+    if (!uninstaller || !facts.k3sVersion) {
+      r.log("read", `k3s ${props.role} is not installed; the next up installs it`);
+      return { id: "", props: {} };
+    }
+    if (facts.k3sVersion !== props.k3sVersion) r.log("read", `runs k3s ${facts.k3sVersion}, not ${props.k3sVersion}`);
+    return {
+      id,
+      props: {
+        ...props,
+        k3sVersion: facts.k3sVersion,
+        installedVersion: facts.k3sVersion,
+        machine: facts.machine,
+        kubeconfig: props.role === "server" ? (facts.kubeconfig ?? "") : "",
+      },
+    };
+  } finally {
+    r.close();
+  }
+}
+
 /** Drains the node through the first server, then uninstalls k3s from the host. */
 export async function removeNode(n: NodeInputs): Promise<void> {
   if (n.drainVia && n.drainVia.nodeName !== n.nodeName) {
@@ -284,6 +315,9 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
   async update(_id: string, _olds: NodeOutputs, news: NodeInputs) {
     return { outs: await applyNode(news) };
+  },
+  async read(id: string, props: NodeOutputs) {
+    return readNode(id, props);
   },
   async delete(_id: string, props: NodeOutputs) {
     await removeNode(props);

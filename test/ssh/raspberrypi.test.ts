@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { nodeSpecs, type NodeSpec } from "../../providers/raspberrypi/plan.js";
-import { applyNode } from "../../providers/raspberrypi/provider.js";
+import { applyNode, provider, readNode, type NodeOutputs } from "../../providers/raspberrypi/provider.js";
 import { settings } from "../../providers/raspberrypi/schema.js";
 import { counters, resetCounters, setLogger, tuning } from "../../providers/raspberrypi/ssh.js";
 import { destroy, up, type State } from "./engine.js";
@@ -221,6 +221,42 @@ describe("raspberrypi over ssh: HA", { skip: reason }, () => {
       assert.equal(x.reboots, 1, "an upgrade does not reboot");
       assert.equal(state.get(`pi-${h.hosts.indexOf(x) + 1}`)!.installedVersion, "v1.34.2+k3s1");
     }
+  });
+});
+
+describe("raspberrypi over ssh: refresh", { skip: reason }, () => {
+  let h: Harness;
+  after(() => h?.stop());
+
+  test("refresh reports drift: a removed install reads as gone, another k3s release is reported and undone by up", async () => {
+    h = await Harness.start(2);
+    const specs = inventory(h, ["server", "agent"]);
+    const state: State = new Map();
+    await up(state, specs, TOKEN);
+    const [server, agent] = h.hosts;
+
+    // No drift: read returns what state holds, so the next diff is empty.
+    const same = await readNode("pi-1", state.get("pi-1")!);
+    assert.equal(same.id, "pi-1");
+    assert.equal((await provider.diff!("pi-1", same.props, { ...specs[0]!, token: TOKEN })).changes, false);
+    assert.deepEqual(changing(server!).filter((l) => /install|uninstall/.test(l)).length, 1, "read changed nothing");
+
+    // Someone removed k3s from the agent by hand.
+    rmSync(join(agent!.root, "usr-local/bin/k3s-agent-uninstall.sh"));
+    assert.deepEqual(await readNode("pi-2", state.get("pi-2")!), { id: "", props: {} });
+
+    // Someone swapped the server's k3s for another release.
+    const bin = join(server!.root, "usr-local/bin/k3s");
+    writeFileSync(bin, readFileSync(bin, "utf8").replace(/^VERSION=.*$/m, 'VERSION="v1.33.9+k3s1"'));
+    const drifted = await readNode("pi-1", state.get("pi-1")!);
+    assert.equal(drifted.props.k3sVersion, "v1.33.9+k3s1");
+    state.set("pi-1", drifted.props as NodeOutputs);
+    state.delete("pi-2"); // what refresh does with a resource read as gone
+    const res = await up(state, specs, TOKEN);
+    assert.deepEqual(res.updated, ["pi-1"]);
+    assert.deepEqual(res.created, ["pi-2"]);
+    assert.equal(state.get("pi-1")!.installedVersion, specs[0]!.k3sVersion);
+    assert.match(agent!.file("/usr/local/bin/k3s-agent-uninstall.sh") ?? "", /uninstall/);
   });
 });
 
