@@ -109,6 +109,13 @@ describe("raspberrypi target through the real engine", { skip: reason }, () => {
     );
   });
 
+  test("refresh reads every host and object and finds no drift", async () => {
+    const t = Date.now();
+    const r = await s.pulumiAsync(["refresh", "--yes", "--non-interactive", "--expect-no-changes"]);
+    timings["refresh"] = seconds(t);
+    assert.equal(r.status, 0, r.stdout.slice(-4000));
+  });
+
   test("destroy removes the objects and uninstalls k3s from every host", async () => {
     const t = Date.now();
     const r = await s.pulumiAsync(["destroy", "--yes", "--non-interactive"]);
