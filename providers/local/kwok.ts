@@ -158,7 +158,7 @@ export class Kwok {
     return raw.replaceAll(`kwok-${this.opts.name}`, `kuar-${this.opts.name}`);
   }
 
-  /** Process ids of the running components, empty when stopped. */
+  /** True when the API server answers /readyz. */
   async running(): Promise<boolean> {
     try {
       await this.kubectl(["get", "--raw", "/readyz"]);

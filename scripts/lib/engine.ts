@@ -3,7 +3,7 @@
  * PATH, a file backend and Pulumi home inside the project (git-ignored), a generated passphrase,
  * and the kubernetes plugin registered from a local file (never downloaded).
  */
-import { execFileSync, spawn, spawnSync, type SpawnOptions } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -121,11 +121,6 @@ export function pulumi(
     throw new Error(`pulumi ${args.join(" ")} failed (exit ${status})${opts.quiet ? `:\n${r.stderr}${r.stdout}` : ""}`);
   }
   return { status, stdout: r.stdout ?? "" };
-}
-
-/** Runs pulumi asynchronously, capturing output while echoing it (for the long-running commands). */
-export function pulumiAsync(env: NodeJS.ProcessEnv, args: string[], opts: SpawnOptions = {}) {
-  return spawn("pulumi", args, { cwd: root, env, stdio: "inherit", ...opts });
 }
 
 /** Selects the stack, creating it (passphrase secrets) when new. */

@@ -13,7 +13,7 @@ export interface RecordedResource {
   type: string;
   /** Logical name given to the constructor. */
   name: string;
-  /** Inputs as the engine would receive them; secret values arrive wrapped (`{"4dabf18193072939515e22adb298388d": ..., value}`). */
+  /** Inputs as the engine would receive them; secret values arrive wrapped (see isSecretInput). */
   inputs: Record<string, any>;
   /** The provider reference (`urn::id`), if one was given. */
   provider: string | undefined;
@@ -122,19 +122,11 @@ export async function secretOf<T>(o: pulumi.Output<T>): Promise<{ value: T; secr
   return { value, secret };
 }
 
-/** The marker Pulumi puts on secret values in recorded inputs. */
+/** Pulumi's wire encoding of a secret in recorded inputs: `{ [SECRET_KEY]: SECRET_SIG, value }`. */
+export const SECRET_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /** True when a recorded input value is a wrapped secret. */
 export function isSecretInput(v: unknown): boolean {
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === SECRET_SIG
-  );
-}
-
-/** The plain value of a recorded input, secret or not. */
-export function plain<T = unknown>(v: unknown): T {
-  return (isSecretInput(v) ? (v as { value: unknown }).value : v) as T;
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_KEY] === SECRET_SIG;
 }

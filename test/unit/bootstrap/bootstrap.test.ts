@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type * as pulumi from "@pulumi/pulumi";
-import { useMocks, valueOf, type RecordedResource } from "../../kit/mocks.js";
+import { SECRET_KEY, SECRET_SIG, useMocks, valueOf, type RecordedResource } from "../../kit/mocks.js";
 import type { ClusterCapabilities, KubernetesCluster } from "../../../providers/contract.js";
 import { bare, cloud, local, metal } from "./capabilities.js";
 
@@ -423,7 +423,7 @@ describe("ACME", () => {
     const secret = mocks.one("kubernetes:core/v1:Secret", "acme-cert-manager-acme-eab");
     // The HMAC key reaches the engine as a secret (the SDK's secret signature), never in plain text.
     assert.deepEqual(secret.inputs["stringData"], {
-      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      [SECRET_KEY]: SECRET_SIG,
       value: { secret: "hmac-secret" },
     });
     assert.equal(of("acme").filter((r) => r.type === "kubernetes:cert-manager.io/v1:ClusterIssuer").length, 1);

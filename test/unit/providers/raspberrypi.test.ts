@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { useMocks, secretOf, valueOf } from "../../kit/mocks.js";
+import { SECRET_KEY, SECRET_SIG, useMocks, secretOf, valueOf } from "../../kit/mocks.js";
 
 const SERVER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const mocks = await useMocks({
@@ -20,9 +20,6 @@ const { settings, parseHostKey, nodeNameOf } = await import("../../../providers/
 const { target } = await import("../../../providers/raspberrypi/index.js");
 const { k3sVersion } = await import("../../../config/versions.js");
 
-// Pulumi's wire encoding of a secret value.
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 const K3S_YAML = `apiVersion: v1
 clusters:
 - cluster:
@@ -387,7 +384,7 @@ test("the target builds one node per host, a secret kubeconfig, a stable provide
   assert.match(nodes[0]!.inputs["__provider"], /providers\/raspberrypi\/provider\.ts/);
   // The token reaches every node as a secret (the mock records the secret envelope).
   for (const n of nodes)
-    assert.deepEqual(n.inputs["token"], { [SECRET_SIG]: SECRET_VALUE, value: "generated-kuar-k3s-token" });
+    assert.deepEqual(n.inputs["token"], { [SECRET_KEY]: SECRET_SIG, value: "generated-kuar-k3s-token" });
   assert.equal(nodes[0]!.inputs["host"]["hostKey"], SERVER_KEY);
   const { value, secret } = await secretOf(cluster.kubeconfig);
   assert.equal(secret, true);
@@ -422,7 +419,7 @@ test("a supplied k3s token is used (no generated one) and mixed architectures sa
   const added = mocks.resources.slice(before);
   assert.equal(added.filter((r) => r.inputs["kind"] === "kuar:RandomSecret").length, 0);
   assert.deepEqual(added.find((r) => r.inputs["kind"] === "kuar:RaspberryPiNode")!.inputs["token"], {
-    [SECRET_SIG]: SECRET_VALUE,
+    [SECRET_KEY]: SECRET_SIG,
     value: "K10supplied",
   });
   assert.equal(cluster.capabilities.arch, "mixed");

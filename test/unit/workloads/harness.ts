@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { RecordedResource, RecordingMocks } from "../../kit/mocks.js";
-import { valueOf } from "../../kit/mocks.js";
+import { SECRET_SIG, valueOf } from "../../kit/mocks.js";
 
 export interface Captured {
   type: string;
@@ -179,7 +179,6 @@ export function assertLabels(
 }
 
 /** Pulumi's wire marker for a secret value. */
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /**
  * A Secret's stringData values as the SDK saw them, each with whether it is a Pulumi secret, and
