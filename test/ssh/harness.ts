@@ -35,7 +35,24 @@ export const USER = "pi";
 const UID = 4242;
 export const STOCK_CMDLINE =
   "console=serial0,115200 console=tty1 root=PARTUUID=6c586e13-02 rootfstype=ext4 fsck.repair=yes rootwait quiet splash plymouth.ignore-serial-consoles cfg80211.ieee80211_regdom=GB\n";
-const SUBNET = "10.213.0.0/16";
+export const SUBNET = "10.213.0.0/16";
+
+/**
+ * Test traffic never leaves this machine: for as long as any harness lives, the whole test subnet
+ * has an `unreachable` route on the host side. The hosts' own /30 routes are more specific and
+ * win while their links exist; without one, a packet for a test address is refused here instead
+ * of following the default route off the machine.
+ */
+function guardSubnet(): void {
+  sh("ip", ["-4", "route", "replace", "unreachable", SUBNET, "metric", "4242"]);
+}
+/** Drops the guard once no harness (of any process) has a namespace left. */
+function unguardSubnet(): void {
+  const others = sh("ip", ["netns", "list"], { allowFail: true })
+    .split("\n")
+    .some((l) => l.startsWith("kuarpi-"));
+  if (!others) sh("ip", ["-4", "route", "del", "unreachable", SUBNET, "metric", "4242"], { allowFail: true });
+}
 
 /** Why this tier cannot run here, or undefined when it can. */
 export function skipReason(): string | undefined {
@@ -58,7 +75,7 @@ export function skipReason(): string | undefined {
   }
   const foreign = execFileSync("ip", ["-4", "route", "show", "root", SUBNET], { encoding: "utf8" })
     .split("\n")
-    .filter((l) => l.trim() && !/ dev kp\d+n\d+a /.test(` ${l} `));
+    .filter((l) => l.trim() && !/ dev kp\d+n\d+a /.test(` ${l} `) && !/^unreachable 10\.213\.0\.0\/16 /.test(l));
   if (foreign.length)
     return `${SUBNET} is already routed on this machine (${foreign[0]}); the harness only uses addresses nobody else does`;
   return undefined;
@@ -254,11 +271,24 @@ export class TestHost {
     await this.start();
   }
 
+  /**
+   * Cuts the host off the network, as a pulled cable would. The link goes down on the host's own
+   * (namespace) side, so this machine keeps its connected route to the host and packets for it
+   * stay on the veth (and die there). Should that route ever go, the harness's `unreachable`
+   * route for the whole test subnet still stops them (see `guardSubnet`): never the default route.
+   */
   linkDown(): void {
-    sh("ip", ["link", "set", `${this.veth}a`, "down"]);
+    sh("ip", ["-n", this.ns, "link", "set", `${this.veth}b`, "down"]);
   }
   linkUp(): void {
-    sh("ip", ["link", "set", `${this.veth}a`, "up"]);
+    sh("ip", ["-n", this.ns, "link", "set", `${this.veth}b`, "up"]);
+  }
+
+  /** Where this machine would send a packet for the host right now (`ip route get`). */
+  route(): { unreachable: boolean; dev: string | undefined } {
+    const out = sh("ip", ["-4", "route", "get", this.address], { allowFail: true });
+    // `ip route get` fails ("Network is unreachable" / "No route to host") on an unreachable route.
+    return { unreachable: out === "" || /^unreachable /m.test(out), dev: /\bdev (\S+)/.exec(out)?.[1] };
   }
 
   /** A file as the host sees it (`/etc/hostname`, `/var/log/...`). */
@@ -318,6 +348,7 @@ export class Harness {
   /** Starts `n` hosts (their directories, namespaces and sshd), cleaning up leftovers of dead runs first. */
   static async start(n: number): Promise<Harness> {
     reapStale();
+    guardSubnet();
     const h = new Harness();
     live.add(h);
     try {
@@ -349,6 +380,7 @@ export class Harness {
     for (const host of this.hosts) host.cleanup();
     rmSync(this.dir, { recursive: true, force: true });
     live.delete(this);
+    unguardSubnet();
   }
 }
 
