@@ -24,6 +24,7 @@ KUBE=$(v kubernetes)
 ETCD=$(v etcd)
 KWOK=$(v kwok)
 K8SPROVIDER=$(v pulumiKubernetes)
+K8SPROVIDER_MODULE=$(v pulumiKubernetesModule)
 CLIPBOARD=$(v clipboardReplace)
 
 # Our own Go sources (language host, kubernetes provider) are keyed by a hash of their files,
@@ -33,7 +34,7 @@ srchash() { [[ -d $here/toolchain/$1 ]] || { echo absent; return; }; (cd "$here/
 components=(
   "pulumi-$PULUMI"
   "language-nodejs-$(srchash language-nodejs)"
-  "kube-provider-$K8SPROVIDER-$(srchash kube-provider)"
+  "kube-provider-$K8SPROVIDER"
   "etcd-$ETCD"
   "kwok-$KWOK"
   "kubernetes-$KUBE"
@@ -87,7 +88,7 @@ fi
 export CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local
 # The module proxy's checksum database mirror here lacks entries for some Pulumi releases;
 # go.sum still pins every hash after the first download.
-export GONOSUMDB=${GONOSUMDB:-github.com/pulumi/pulumi/pkg,github.com/pulumi/pulumi-kubernetes/sdk}
+export GONOSUMDB=${GONOSUMDB:-github.com/pulumi/pulumi/pkg,github.com/pulumi/pulumi-kubernetes}
 
 mkdir -p "$bin" "$cache/plugins"
 # The engine treats a language host next to the pulumi binary as bundled, and kuar registers
@@ -141,6 +142,27 @@ build_own() {
   local out=$1 dir=$2 name=$3
   shift 3
   (cd "$here/toolchain/$dir" && go build -trimpath -ldflags "-s -w $*" -o "$out/$name" .)
+}
+
+# The real Kubernetes provider (pulumi-kubernetes). Its main package embeds a schema the
+# upstream build generates first, so main.go, generate.go and the two JSON inputs are copied
+# out of the module cache into a scratch module of our own, generated there with VERSION set,
+# and built with the version stamped in. The plugin reports the same version the npm SDK
+# (@pulumi/kubernetes, pinned to the same release) expects, so the engine prints no warning.
+build_kube_provider() {
+  local out=$1 w=$cache/src/kube-provider-$K8SPROVIDER
+  local mod=github.com/pulumi/pulumi-kubernetes/provider/v4
+  rm -rf "$w" && mkdir -p "$w"
+  printf 'module kuar.local/toolchain/kubeprovider\n\ngo 1.24.7\n\nrequire %s %s\n' "$mod" "$K8SPROVIDER_MODULE" >"$w/go.mod"
+  local dir; dir=$(cd "$w" && go mod download -json "$mod@$K8SPROVIDER_MODULE" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))')
+  for f in main.go generate.go schema.json terraform-mapping.json; do
+    install -m 644 "$dir/cmd/pulumi-resource-kubernetes/$f" "$w/$f"
+  done
+  log "  kube-provider: generating the embedded schema (VERSION=$K8SPROVIDER)"
+  (cd "$w" && VERSION=$K8SPROVIDER go run generate.go)
+  log "  kube-provider: compiling pulumi-resource-kubernetes (a large build: several minutes on 2 cores)"
+  (cd "$w" && go build -trimpath -o "$out/pulumi-resource-kubernetes" \
+    -ldflags "-s -w -X $mod/pkg/version.Version=$K8SPROVIDER" .)
 }
 
 build_etcd() {
@@ -202,7 +224,7 @@ for c in "${components[@]}"; do
     case $c in
       pulumi-*) build_pulumi "$dir" ;;
       language-nodejs-*) build_own "$dir" language-nodejs pulumi-language-nodejs ;;
-      kube-provider-*) build_own "$dir" kube-provider pulumi-resource-kubernetes "-X main.version=$K8SPROVIDER" ;;
+      kube-provider-*) build_kube_provider "$dir" ;;
       etcd-*) build_etcd "$dir" ;;
       kwok-*) build_kwok "$dir" ;;
       kubernetes-*) build_kubernetes "$dir" ;;
