@@ -1,35 +1,56 @@
 /**
- * `npm run bench`: what users wait for on the local target, each beside a baseline measured in
- * the same run against the same control plane:
- *   evaluation  kuar program under recording mocks   vs  kubectl create --dry-run=client (parse only)
- *   preview     pulumi preview                        vs  kubectl apply --dry-run=client --validate=strict
- *   up          pulumi up to all-ready                vs  kubectl apply --server-side + rollout status / wait
- *   no-op up    pulumi up with nothing to do          vs  kubectl apply --server-side again
- *   destroy     pulumi destroy (objects)              vs  kubectl delete --wait
+ * `npm run bench`: what users wait for on the local target, with two baselines measured in the
+ * same run against the same control plane and the same objects:
+ *   kuar     the kuar program (config, components, bootstrap, workloads) on the Pulumi engine
+ *   bare     a bare Pulumi program that declares the same objects, one resource each, with no
+ *            kuar layers: it separates Pulumi's own cost from kuar's
+ *   kubectl  kubectl apply --server-side, rollout status / wait, delete --wait
+ * Steps: evaluation (the program under mocks, no engine; kubectl: parse only), preview, up to
+ * all-ready, no-op up, destroy (of the objects; the control plane is created once and kept).
+ * Rounds are interleaved (kuar, bare, kubectl, kuar, ...) so a busy machine slows all three
+ * alike; the table shows medians and ratios.
+ *   npm run bench                      all steps, KUAR_BENCH_ROUNDS rounds (default 3)
+ *   npm run bench -- --quick           evaluation and no-op up only (what .ci/run prints)
  * "The same objects" are the inputs Pulumi sent for each Kubernetes resource, taken from the
- * state (decrypted into a temporary file for this run). The control plane itself is created once
- * and excluded from both sides.
+ * state, decrypted into a mode-600 temporary file that is deleted at the end.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { clusterDir } from "../providers/local/kwok.js";
 import { createStack } from "../test/e2e/harness.js";
 import { fullConfig } from "../test/e2e/config.js";
-import { ensureToolchain, root } from "./lib/engine.js";
+import { engineEnv, ensureToolchain, root } from "./lib/engine.js";
 
-ensureToolchain();
+const quick = process.argv.includes("--quick");
+const rounds = Number(process.env["KUAR_BENCH_ROUNDS"] ?? 3);
+const STEPS = quick ? ["evaluation", "no-op up"] : ["evaluation", "preview", "up to ready", "no-op up", "destroy"];
+const SIDES = ["kuar", "bare", "kubectl"] as const;
+type Side = (typeof SIDES)[number];
+
+const bin = ensureToolchain();
 const s = createStack(fullConfig, "bench");
 const dir = mkdtempSync(join(tmpdir(), "kuar-bench-"));
-const rows: [string, number, number][] = [];
+const samples = new Map<string, number[]>();
+let cleanupBare = () => {};
 
 function time(fn: () => void): number {
   const t = process.hrtime.bigint();
   fn();
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
-function must(r: { status: number; stdout: string }, what: string) {
+function must(r: { status: number; stdout: string }, what: string): void {
   if (r.status !== 0) throw new Error(`${what} failed:\n${r.stdout}`);
+}
+function record(side: Side, step: string, seconds: number): void {
+  const key = `${side}/${step}`;
+  samples.set(key, [...(samples.get(key) ?? []), seconds]);
+}
+function median(xs: number[]): number {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
 }
 const kubectl = (args: string[]) => s.kubectl(args);
 
@@ -55,10 +76,39 @@ const ORDER = [
 ];
 const rank = (k: string) => (ORDER.includes(k) ? ORDER.indexOf(k) : ORDER.length);
 
+/**
+ * The bare program: one Pulumi resource per object (the SDK's generic resource, typed by the
+ * object's apiVersion and kind, exactly as the typed classes register), a provider on the same
+ * kubeconfig, namespaces and CRDs first. Plain JavaScript, so nothing is transpiled.
+ */
+const BARE_PROGRAM = `"use strict";
+const fs = require("node:fs");
+const k8s = require("@pulumi/kubernetes");
+const objs = JSON.parse(fs.readFileSync(process.env.KUAR_BENCH_OBJECTS, "utf8"));
+const provider = new k8s.Provider("bare", { kubeconfig: process.env.KUAR_BENCH_KUBECONFIG ?? "" });
+const first = [];
+for (const o of objs) {
+  const early = o.kind === "Namespace" || o.kind === "CustomResourceDefinition";
+  const name = (o.metadata.namespace ? o.metadata.namespace + "-" : "") + o.kind.toLowerCase() + "-" + o.metadata.name;
+  const r = new k8s.apiextensions.CustomResource(name, o, { provider, dependsOn: early ? [] : first });
+  if (early) first.push(r);
+}
+`;
+/** Runs the bare program under mocks, like scripts/lib/evaluate.ts does for kuar. */
+const BARE_EVALUATE = `"use strict";
+const pulumi = require("@pulumi/pulumi");
+let n = 0;
+pulumi.runtime.setMocks(
+  { newResource: (a) => (n++, { id: a.name + "-id", state: a.inputs }), call: () => { throw new Error("no invokes"); } },
+  "kuar-bench-bare", "bench", false,
+);
+require("./index.js");
+setTimeout(() => console.log(n + " resources registered"), 0);
+`;
+
 try {
   // Warm-up: create the control plane and everything once, read the objects back, then remove the objects.
   must(s.pulumi(["up", "--yes", "--non-interactive"]), "warm-up up");
-  // The rendered objects are the inputs Pulumi sent (names filled in), decrypted for this run only.
   const exported = JSON.parse(s.pulumi(["stack", "export", "--show-secrets"]).stdout);
   const ours = (exported.deployment.resources as { type: string; urn: string; inputs?: Live }[]).filter(
     (r) => r.type.startsWith("kubernetes:") && r.inputs?.metadata,
@@ -67,7 +117,7 @@ try {
   objects.sort((a, b) => rank(a.kind) - rank(b.kind));
   // JSON, not YAML: kubectl reads YAML 1.1, where unquoted strings such as `yes` turn into booleans.
   const manifest = join(dir, "objects.json");
-  writeFileSync(manifest, JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }));
+  writeFileSync(manifest, JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }), { mode: 0o600 });
   const keep = (exported.deployment.resources as { urn: string }[])
     .map((r) => r.urn)
     .filter((u) => /LocalControlPlane|LocalCluster|pulumi:providers:kubernetes|Stack::/.test(u));
@@ -75,52 +125,114 @@ try {
   must(s.pulumi(["destroy", "--yes", "--non-interactive", ...exclude]), "warm-up destroy");
   console.log(`bench: ${objects.length} objects (${[...new Set(objects.map((o) => o.kind))].join(", ")})`);
 
-  // kuar side
-  const evaluation = time(() => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "scripts", "lib", "evaluate.ts"), s.file], {
+  // The bare program's own project, stack and objects (same backend, same plugins).
+  const bare = join(dir, "bare");
+  mkdirSync(bare);
+  writeFileSync(join(bare, "Pulumi.yaml"), "name: kuar-bench-bare\nruntime: nodejs\nmain: index.js\n");
+  writeFileSync(join(bare, "package.json"), '{ "name": "kuar-bench-bare", "private": true }\n');
+  writeFileSync(join(bare, "index.js"), BARE_PROGRAM);
+  writeFileSync(join(bare, "evaluate.js"), BARE_EVALUATE);
+  writeFileSync(join(bare, "objects.json"), JSON.stringify(objects), { mode: 0o600 });
+  symlinkSync(join(root, "node_modules"), join(bare, "node_modules"));
+  const bareStack = `${s.name}-bare`;
+  const bareEnv = {
+    ...engineEnv(bin),
+    KUAR_BENCH_OBJECTS: join(bare, "objects.json"),
+    KUAR_BENCH_KUBECONFIG: execFileSync("cat", [join(clusterDir(s.clusterName), "kubeconfig.yaml")], {
       encoding: "utf8",
+    }),
+  };
+  const inBare = (args: string[]) => {
+    const r = spawnSync("pulumi", [...args, "--stack", bareStack, "--non-interactive"], {
+      cwd: bare,
+      env: bareEnv,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
     });
-    if (r.status !== 0) throw new Error(r.stderr);
-  });
-  const preview = time(() => must(s.pulumi(["preview", "--non-interactive"]), "preview"));
-  const up = time(() => must(s.pulumi(["up", "--yes", "--non-interactive", "--skip-preview"]), "up"));
-  const noop = time(() => must(s.pulumi(["up", "--yes", "--non-interactive", "--skip-preview"]), "no-op up"));
-  const destroy = time(() =>
-    must(s.pulumi(["destroy", "--yes", "--non-interactive", "--skip-preview", ...exclude]), "destroy"),
+    return { status: r.status ?? 1, stdout: `${r.stdout}${r.stderr}` };
+  };
+  const initBare = spawnSync(
+    "pulumi",
+    ["stack", "select", "--create", bareStack, "--secrets-provider", "passphrase", "--non-interactive"],
+    { cwd: bare, env: bareEnv, encoding: "utf8" },
   );
+  if (initBare.status !== 0) throw new Error(`bare stack: ${initBare.stderr}`);
+  cleanupBare = () => {
+    inBare(["destroy", "--yes", "--skip-preview"]);
+    spawnSync("pulumi", ["stack", "rm", bareStack, "--yes", "--force"], { cwd: bare, env: bareEnv });
+  };
 
-  // baseline side, same control plane, same objects
-  const bEval = time(() => kubectl(["create", "--dry-run=client", "--validate=false", "-o", "name", "-f", manifest]));
-  // A server-side dry run cannot place objects in namespaces that do not exist yet, so the
-  // preview baseline validates client-side against the server's OpenAPI schema.
-  const bPreview = time(() =>
-    kubectl(["apply", "--dry-run=client", "--validate=strict", "-o", "name", "-f", manifest]),
-  );
-  const bUp = time(() => {
-    kubectl(["apply", "--server-side", "--force-conflicts", "-f", manifest]);
-    for (const o of objects) {
-      const ns = o.metadata.namespace ? ["-n", o.metadata.namespace] : [];
-      if (o.kind === "Deployment" || o.kind === "StatefulSet" || o.kind === "DaemonSet") {
-        kubectl(["rollout", "status", `${o.kind.toLowerCase()}/${o.metadata.name}`, "--timeout=300s", ...ns]);
-      } else if (o.kind === "Job") {
-        kubectl(["wait", "--for=condition=complete", `job/${o.metadata.name}`, "--timeout=300s", ...ns]);
+  const run: Record<Side, Record<string, () => void>> = {
+    kuar: {
+      evaluation: () => {
+        const r = spawnSync(
+          process.execPath,
+          ["--import", "tsx", join(root, "scripts", "lib", "evaluate.ts"), s.file],
+          {
+            encoding: "utf8",
+          },
+        );
+        if (r.status !== 0) throw new Error(r.stderr);
+      },
+      preview: () => must(s.pulumi(["preview", "--non-interactive"]), "kuar preview"),
+      "up to ready": () => must(s.pulumi(["up", "--yes", "--non-interactive", "--skip-preview"]), "kuar up"),
+      "no-op up": () => must(s.pulumi(["up", "--yes", "--non-interactive", "--skip-preview"]), "kuar no-op up"),
+      destroy: () =>
+        must(s.pulumi(["destroy", "--yes", "--non-interactive", "--skip-preview", ...exclude]), "kuar destroy"),
+    },
+    bare: {
+      evaluation: () => {
+        const r = spawnSync(process.execPath, [join(bare, "evaluate.js")], { encoding: "utf8", env: bareEnv });
+        if (r.status !== 0) throw new Error(r.stderr);
+      },
+      preview: () => must(inBare(["preview"]), "bare preview"),
+      "up to ready": () => must(inBare(["up", "--yes", "--skip-preview"]), "bare up"),
+      "no-op up": () => must(inBare(["up", "--yes", "--skip-preview"]), "bare no-op up"),
+      destroy: () => must(inBare(["destroy", "--yes", "--skip-preview"]), "bare destroy"),
+    },
+    kubectl: {
+      evaluation: () => kubectl(["create", "--dry-run=client", "--validate=false", "-o", "name", "-f", manifest]),
+      // A server-side dry run cannot place objects in namespaces that do not exist yet, so the
+      // preview baseline validates client-side against the server's OpenAPI schema.
+      preview: () => kubectl(["apply", "--dry-run=client", "--validate=strict", "-o", "name", "-f", manifest]),
+      "up to ready": () => {
+        kubectl(["apply", "--server-side", "--force-conflicts", "-f", manifest]);
+        for (const o of objects) {
+          const ns = o.metadata.namespace ? ["-n", o.metadata.namespace] : [];
+          if (o.kind === "Deployment" || o.kind === "StatefulSet" || o.kind === "DaemonSet") {
+            kubectl(["rollout", "status", `${o.kind.toLowerCase()}/${o.metadata.name}`, "--timeout=300s", ...ns]);
+          } else if (o.kind === "Job") {
+            kubectl(["wait", "--for=condition=complete", `job/${o.metadata.name}`, "--timeout=300s", ...ns]);
+          }
+        }
+      },
+      "no-op up": () => kubectl(["apply", "--server-side", "--force-conflicts", "-f", manifest]),
+      destroy: () => kubectl(["delete", "--wait", "--ignore-not-found", "-f", manifest]),
+    },
+  };
+
+  // no-op and destroy need the objects up first; in quick mode that up is not measured.
+  for (let round = 1; round <= rounds; round++) {
+    for (const side of SIDES) {
+      for (const step of STEPS) {
+        if (quick && step === "no-op up") run[side]["up to ready"]!();
+        record(side, step, time(run[side][step]!));
       }
+      if (quick) run[side]["destroy"]!();
     }
-  });
-  const bNoop = time(() => kubectl(["apply", "--server-side", "--force-conflicts", "-f", manifest]));
-  const bDestroy = time(() => kubectl(["delete", "--wait", "--ignore-not-found", "-f", manifest]));
+    console.log(`bench: round ${round}/${rounds} done`);
+  }
 
-  rows.push(
-    ["evaluation", evaluation, bEval],
-    ["preview", preview, bPreview],
-    ["up to ready", up, bUp],
-    ["no-op up", noop, bNoop],
-    ["destroy", destroy, bDestroy],
-  );
-  console.log("\n| step | kuar (pulumi) s | baseline (kubectl) s | ratio |\n| --- | ---: | ---: | ---: |");
-  for (const [name, a, b] of rows)
-    console.log(`| ${name} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(a / b).toFixed(1)}x |`);
+  const fmt = (x: number) => x.toFixed(2);
+  console.log(`\nmedians of ${rounds} interleaved rounds, ${objects.length} objects, seconds`);
+  console.log("| step | kuar | bare Pulumi | kubectl | kuar / bare | kuar / kubectl |");
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const step of STEPS) {
+    const [k, b, c] = SIDES.map((side) => median(samples.get(`${side}/${step}`)!)) as [number, number, number];
+    console.log(`| ${step} | ${fmt(k)} | ${fmt(b)} | ${fmt(c)} | ${(k / b).toFixed(2)}x | ${(k / c).toFixed(1)}x |`);
+  }
 } finally {
+  cleanupBare();
   s.pulumi(["destroy", "--yes", "--non-interactive"]);
   s.remove();
   execFileSync("rm", ["-rf", dir]);

@@ -30,6 +30,8 @@ export interface E2eStack {
   env: NodeJS.ProcessEnv;
   bin: string;
   file: string;
+  /** The local control plane's kubeconfig file. */
+  kubeconfig: string;
   pulumi(args: string[], opts?: { quiet?: boolean; allowFailure?: boolean }): { status: number; stdout: string };
   /** Like pulumi(), without blocking the event loop (for tests whose own timers must keep running). */
   pulumiAsync(args: string[]): Promise<{ status: number; stdout: string }>;
@@ -59,6 +61,7 @@ export function createStack(config: Record<string, unknown>, prefix = "e2e"): E2
     env,
     bin,
     file,
+    kubeconfig,
     pulumi: (args, opts = { quiet: true, allowFailure: true }) => pulumi(env, [...args, "--stack", name], opts),
     pulumiAsync: (args) =>
       new Promise((resolve) => {

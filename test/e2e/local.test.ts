@@ -4,9 +4,11 @@
  * kube-apiserver, controllers, scheduler, etcd. Simulated by kwok: nodes and containers.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { parse, stringify } from "yaml";
 import { clusterDir } from "../../providers/local/kwok.js";
 import { fullConfig } from "./config.js";
 import { cannotRun, createStack, seconds, type E2eStack } from "./harness.js";
@@ -97,6 +99,87 @@ describe("local target end to end", { skip: reason }, () => {
     timings["noopUp"] = seconds(t);
     assert.equal(r.status, 0, r.stdout);
     assert.doesNotMatch(r.stdout, /[~+-] .*(create|update|replace|delete)d?\b/i);
+  });
+
+  test("preview asks the API server: a change its admission refuses fails at preview and changes nothing", () => {
+    // A ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1, GA since Kubernetes 1.30)
+    // that refuses kuard Deployments with more than 2 replicas; kuar's schema allows up to 20.
+    // Only a provider that previews with a server-side dry run sees the refusal before `up`.
+    const policy = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicy",
+      metadata: { name: "e2e-max-two-kuard" },
+      spec: {
+        failurePolicy: "Fail",
+        matchConstraints: {
+          resourceRules: [
+            { apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["deployments"] },
+          ],
+        },
+        validations: [
+          {
+            expression: "!object.metadata.name.startsWith('kuard') || object.spec.replicas <= 2",
+            message: "e2e policy: kuard may run at most 2 replicas",
+          },
+        ],
+      },
+    };
+    const binding = {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingAdmissionPolicyBinding",
+      metadata: { name: "e2e-max-two-kuard" },
+      spec: { policyName: "e2e-max-two-kuard", validationActions: ["Deny"] },
+    };
+    const apply = (obj: object) =>
+      execFileSync(join(s.bin, "kubectl"), ["--kubeconfig", s.kubeconfig, "apply", "--server-side", "-f", "-"], {
+        input: JSON.stringify(obj),
+        encoding: "utf8",
+      });
+    const original = readFileSync(s.file, "utf8");
+    const kuard = () =>
+      (JSON.parse(s.kubectl(["get", "deployments", "-A", "-o", "json"])).items as Obj[]).find((d) =>
+        d.metadata.name.startsWith("kuard"),
+      );
+    const before = kuard();
+    assert.ok(before, "kuard's Deployment exists");
+    apply(policy);
+    apply(binding);
+    try {
+      // The policy is enforced once the API server has loaded it: poll a server-side dry run.
+      let enforced = false;
+      for (let i = 0; i < 60 && !enforced; i++) {
+        const probe = spawnSync(
+          join(s.bin, "kubectl"),
+          [
+            "--kubeconfig",
+            s.kubeconfig,
+            "scale",
+            "deployment",
+            before.metadata.name,
+            "-n",
+            before.metadata.namespace,
+            "--replicas=3",
+            "--dry-run=server",
+          ],
+          { encoding: "utf8" },
+        );
+        enforced = probe.status !== 0 && probe.stderr.includes("at most 2 replicas");
+        if (!enforced) execFileSync("sleep", ["0.5"]);
+      }
+      assert.ok(enforced, "the admission policy is in force");
+      const cfg = parse(original) as { config: Record<string, Record<string, Record<string, unknown>>> };
+      cfg.config["kuar:workloads"]!["kuard"] = { ...cfg.config["kuar:workloads"]!["kuard"], replicas: 3 };
+      writeFileSync(s.file, stringify(cfg));
+      const r = s.pulumi(["preview", "--non-interactive"]);
+      assert.notEqual(r.status, 0, `preview should fail:\n${r.stdout}`);
+      assert.match(r.stdout, /at most 2 replicas/);
+      assert.equal(kuard()?.spec?.replicas, before.spec?.replicas, "nothing changed on the cluster");
+    } finally {
+      writeFileSync(s.file, original);
+      s.kubectl(["delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", "e2e-max-two-kuard"]);
+    }
+    const again = s.pulumi(["preview", "--non-interactive", "--expect-no-changes"]);
+    assert.equal(again.status, 0, again.stdout);
   });
 
   test("state holds no secret in plain text", () => {
