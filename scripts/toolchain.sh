@@ -18,14 +18,19 @@ bin=$cache/bin
 mode=${1:-build}
 start=$(date +%s)
 
-v() { node -p "require('$here/config/versions.json').toolchain.$1"; }
-PULUMI=$(v pulumi)
-KUBE=$(v kubernetes)
-ETCD=$(v etcd)
-KWOK=$(v kwok)
-K8SPROVIDER=$(v pulumiKubernetes)
-K8SPROVIDER_MODULE=$(v pulumiKubernetesModule)
-CLIPBOARD=$(v clipboardReplace)
+# One node call reads every pin (a warm run must stay well under 2 s).
+eval "$(node -e '
+  const t = require(process.argv[1]).toolchain;
+  const q = (s) => "'"'"'" + String(s).replace(/'"'"'/g, "") + "'"'"'";
+  for (const [k, v] of Object.entries(t)) if (k !== "$comment") console.log("pin_" + k + "=" + q(v));
+' "$here/config/versions.json")"
+PULUMI=$pin_pulumi
+KUBE=$pin_kubernetes
+ETCD=$pin_etcd
+KWOK=$pin_kwok
+K8SPROVIDER=$pin_pulumiKubernetes
+K8SPROVIDER_MODULE=$pin_pulumiKubernetesModule
+CLIPBOARD=$pin_clipboardReplace
 
 # Our own Go sources (language host, kubernetes provider) are keyed by a hash of their files,
 # so editing them rebuilds them and nothing else.
@@ -198,6 +203,7 @@ build_kubernetes() {
   done
 }
 
+summary=()
 for c in "${components[@]}"; do
   dir=$cache/$c
   # KUAR_TOOLCHAIN_ONLY="etcd kwok language" limits a run to some components (handy when
@@ -216,6 +222,7 @@ for c in "${components[@]}"; do
   fi
   if [[ -f $dir/.done ]]; then
     log "cached: $c"
+    summary+=("$c|cached|0s")
   else
     t0=$(date +%s)
     log "building $c (the first build of each piece takes minutes; later runs reuse it)"
@@ -231,9 +238,17 @@ for c in "${components[@]}"; do
     esac
     touch "$dir/.done"
     log "built $c in $(($(date +%s) - t0))s"
+    summary+=("$c|built|$(($(date +%s) - t0))s")
   fi
   for f in "$dir"/*; do [[ -x $f ]] && link "$f"; done
 done
 
+if ((${#summary[@]})); then
+  {
+    printf '\n%-36s %-7s %s\n' piece status time
+    for row in "${summary[@]}"; do IFS='|' read -r p st t <<<"$row"; printf '%-36s %-7s %s\n' "$p" "$st" "$t"; done
+    echo
+  } >&2
+fi
 log "ready in $(($(date +%s) - start))s"
 echo "$bin"
