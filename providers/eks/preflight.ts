@@ -1,0 +1,225 @@
+/**
+ * Checks that need AWS, run at preview before anything is created: the region is enabled for
+ * the account, the zones exist there, EKS offers the Kubernetes version and a build of every
+ * add-on for it, a running cluster moves at most one minor up, and the access entries are
+ * possible (one per principal, and Pulumi's own identity gets one). The lookups go through their
+ * own provider; the cluster's AWS provider waits on `checkedFacts`, so a failed check stops
+ * every AWS resource from registering and reports every problem at once.
+ */
+import { getAvailabilityZones } from "@pulumi/aws/getAvailabilityZones";
+import { getCallerIdentity } from "@pulumi/aws/getCallerIdentity";
+import { getRegions } from "@pulumi/aws/getRegions";
+import { getAddonVersion, getCluster, getClusterVersions } from "@pulumi/aws/eks";
+import { getSessionContext } from "@pulumi/aws/iam";
+import type { Provider as AwsProvider } from "@pulumi/aws/provider";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, type ConfigProblem } from "../../config/errors.js";
+import { addonsFor, type AddonName } from "./plan.js";
+import type { EksSettings } from "./schema.js";
+
+/** What the lookups found; a failed lookup holds its error. */
+export interface Facts {
+  /** The IAM principal running Pulumi (the role behind an assumed-role session). */
+  creatorArn: string | Error;
+  /** Regions enabled for the account. */
+  regions: string[] | Error;
+  /** Available zones of the region. */
+  zones: string[] | Error;
+  /** Kubernetes minors EKS offers in the region. */
+  versions: string[] | Error;
+  /** The newest build of each add-on for the configured version. */
+  addonVersions: Partial<Record<AddonName, string | Error>>;
+  /** Version of an existing cluster of this name: undefined when there is none. */
+  runningVersion: string | undefined | Error;
+}
+
+const path = (...keys: (string | number)[]) =>
+  keys.reduce<string>((p, k) => (typeof k === "number" ? `${p}[${k}]` : `${p}.${k}`), "kuar:eks");
+const set = (key: string, value: string) => `pulumi config set --path '${path(key)}' ${value}`;
+const minor = (v: string) => Number(v.split(".")[1]);
+const text = (e: Error) => e.message.split("\n")[0];
+
+/** Every problem the facts show, in config order. Pure, so each rule is tested directly. */
+export function factProblems(s: EksSettings, clusterName: string, f: Facts): ConfigProblem[] {
+  if (f.creatorArn instanceof Error) {
+    return [
+      {
+        path: path("region"),
+        received: s.region,
+        message: `could not be checked: AWS refused the lookups (${text(f.creatorArn)})`,
+        fix: `Check the region and the credentials Pulumi runs with: aws sts get-caller-identity --region ${s.region}${s.profile ? ` --profile ${s.profile}` : ""}.`,
+      },
+    ];
+  }
+  const out: ConfigProblem[] = [];
+  const add = (p: string, received: unknown, message: string, fix: string) =>
+    out.push({ path: p, received, message, fix });
+
+  if (Array.isArray(f.regions) && !f.regions.includes(s.region)) {
+    add(
+      path("region"),
+      s.region,
+      `is not a region enabled for this account (enabled: ${[...f.regions].sort().join(", ")})`,
+      "Pick an enabled region, or opt in to this one (AWS console: Account, AWS Regions).",
+    );
+  }
+  if (Array.isArray(f.zones)) {
+    const zones = f.zones;
+    s.availabilityZones.forEach((az, i) => {
+      if (!zones.includes(az)) {
+        add(
+          path("availabilityZones", i),
+          az,
+          `is not an available zone of ${s.region} for this account (available: ${zones.join(", ")})`,
+          "Use zones from `aws ec2 describe-availability-zones`.",
+        );
+      }
+    });
+  }
+  const versionOffered = !Array.isArray(f.versions) || f.versions.includes(s.version);
+  if (!versionOffered && Array.isArray(f.versions)) {
+    const offered = [...f.versions].sort((a, b) => minor(a) - minor(b));
+    add(
+      path("version"),
+      s.version,
+      `is not a Kubernetes version EKS offers in ${s.region} (offered: ${offered.join(", ")})`,
+      `Pick one, e.g. ${set("version", `'"${offered.at(-1) ?? "1.34"}"'`)}.`,
+    );
+  }
+  if (versionOffered) {
+    for (const [addon, v] of Object.entries(f.addonVersions)) {
+      if (v instanceof Error) {
+        const key =
+          addon === "aws-ebs-csi-driver"
+            ? "ebsCsiDriver"
+            : addon === "eks-pod-identity-agent"
+              ? "podIdentity"
+              : "version";
+        add(
+          path(key),
+          key === "version" ? s.version : true,
+          `needs the ${addon} add-on, which EKS has no build of for Kubernetes ${s.version} (${text(v)})`,
+          key === "version"
+            ? "Pick a version EKS offers add-ons for."
+            : `Turn it off (${set(key, "false")}) or pick another version.`,
+        );
+      }
+    }
+  }
+  if (f.runningVersion instanceof Error) {
+    add(
+      path("version"),
+      s.version,
+      `could not be compared with a running cluster ${clusterName} (${text(f.runningVersion)})`,
+      "Allow eks:DescribeCluster to the identity running Pulumi.",
+    );
+  } else if (f.runningVersion !== undefined) {
+    const from = minor(f.runningVersion);
+    const to = minor(s.version);
+    if (to < from) {
+      add(
+        path("version"),
+        s.version,
+        `is below the running cluster ${clusterName}'s ${f.runningVersion}; EKS never downgrades a control plane`,
+        `Keep ${set("version", `'"${f.runningVersion}"'`)}.`,
+      );
+    } else if (to > from + 1) {
+      add(
+        path("version"),
+        s.version,
+        `is more than one minor above the running cluster ${clusterName}'s ${f.runningVersion}; EKS upgrades one minor at a time`,
+        `Upgrade in steps: ${set("version", `'"1.${from + 1}"'`)}, pulumi up, and so on.`,
+      );
+    }
+  }
+
+  const creator = f.creatorArn;
+  const creatorIsAdmin = s.clusterCreatorAdmin || s.admins.includes(creator);
+  if (s.clusterCreatorAdmin) {
+    s.admins.forEach((arn, i) => {
+      if (arn === creator) {
+        add(
+          path("admins", i),
+          arn,
+          "is the identity running Pulumi, which clusterCreatorAdmin already gives an access entry (EKS allows one per principal: a second fails with 409 ResourceInUseException)",
+          `Remove it from admins, or ${set("clusterCreatorAdmin", "false")} to manage it here.`,
+        );
+      }
+    });
+  }
+  if (s.kubeconfigRoleArn !== undefined) {
+    const role = s.kubeconfigRoleArn;
+    if (!s.admins.includes(role) && !(s.clusterCreatorAdmin && role === creator)) {
+      add(
+        path("kubeconfigRoleArn"),
+        role,
+        "has no access entry (it is not in admins), so the Kubernetes provider would be refused (Unauthorized)",
+        `Add it: ${set(`admins[${s.admins.length}]`, role)}.`,
+      );
+    }
+  } else if (!creatorIsAdmin) {
+    add(
+      path("clusterCreatorAdmin"),
+      false,
+      `leaves the identity running Pulumi (${creator}) without an access entry, so the Kubernetes provider would be refused (Unauthorized)`,
+      `Turn it on (${set("clusterCreatorAdmin", "true")}), add that ARN to admins, or set kubeconfigRoleArn to an admin role.`,
+    );
+  }
+  return out;
+}
+
+/** How DescribeCluster's ResourceNotFoundException reaches Pulumi through the provider. */
+const NOT_FOUND = /ResourceNotFound|not found|couldn't find resource/i;
+
+const settle = <T>(p: Promise<T>): Promise<T | Error> =>
+  p.catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+
+/** Runs every lookup through `provider`; failures are kept as values so all are reported. */
+export async function lookFacts(s: EksSettings, clusterName: string, provider: AwsProvider): Promise<Facts> {
+  const opts = { provider };
+  const creatorArn = settle(
+    getCallerIdentity({}, opts).then(async (me) => (await getSessionContext({ arn: me.arn }, opts)).issuerArn),
+  );
+  const addons = addonsFor(s);
+  const [creator, regions, zones, versions, running, ...builds] = await Promise.all([
+    creatorArn,
+    settle(getRegions({}, opts).then((r) => r.names)),
+    settle(getAvailabilityZones({ state: "available" }, opts).then((z) => z.names)),
+    settle(getClusterVersions({}, opts).then((v) => v.clusterVersions.map((c) => c.clusterVersion))),
+    // A cluster that does not exist yet is the normal case; any other failure is reported.
+    getCluster({ name: clusterName }, opts).then(
+      (c) => c.version,
+      (e: unknown) => (NOT_FOUND.test(String(e)) ? undefined : settle(Promise.reject(e))),
+    ),
+    ...addons.map((addonName) =>
+      settle(
+        getAddonVersion({ addonName, kubernetesVersion: s.version, mostRecent: true }, opts).then((a) => a.version),
+      ),
+    ),
+  ]);
+  return {
+    creatorArn: creator,
+    regions,
+    zones,
+    versions,
+    runningVersion: running,
+    addonVersions: Object.fromEntries(addons.map((a, i) => [a, builds[i]!])),
+  };
+}
+
+/** The facts once every check passed; rejects with a ConfigError listing every problem otherwise. */
+export function checkedFacts(s: EksSettings, clusterName: string, provider: AwsProvider): pulumi.Output<Facts> {
+  return pulumi.output(
+    lookFacts(s, clusterName, provider).then((f) => {
+      const problems = factProblems(s, clusterName, f);
+      if (problems.length > 0) throw new ConfigError(problems);
+      return f;
+    }),
+  );
+}
+
+/** A looked-up value that passed the checks (so it is never an Error here). */
+export function known<T>(v: T | Error | undefined, what: string): T {
+  if (v === undefined || v instanceof Error) throw new Error(`kuar: ${what} was not looked up`);
+  return v;
+}
