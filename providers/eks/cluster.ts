@@ -37,7 +37,7 @@ import {
   serviceTrustPolicy,
   updateConfigFor,
 } from "./plan.js";
-import { checkedFacts, known } from "./preflight.js";
+import { found, preflight } from "./preflight.js";
 import type { EksSettings } from "./schema.js";
 
 export interface EksClusterArgs {
@@ -69,11 +69,11 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
     // main one waits for their checks, so nothing is created when one fails.
     const account = { region: s.region, ...(s.profile ? { profile: s.profile } : {}) };
     const lookup = new AwsProvider(`${name}-lookup`, account, { parent: this });
-    const facts = checkedFacts(s, args.clusterName, lookup);
+    const { facts, passed } = preflight(s, args.clusterName, lookup);
     const aws = new AwsProvider(
       `${name}-aws`,
       { ...account, defaultTags: { tags: { ...s.tags, "kuar.io/cluster": args.clusterName } } },
-      { parent: this, dependsOn: facts.apply(() => []) },
+      { parent: this, dependsOn: passed.apply(() => []) },
     );
     const child = { parent: this, provider: aws };
 
@@ -169,10 +169,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
       name,
       cluster.name,
       s.region,
-      adminPrincipals(
-        s.admins,
-        s.clusterCreatorAdmin ? facts.apply((f) => known(f.creatorArn, "the creator's ARN")) : undefined,
-      ),
+      adminPrincipals(s.admins, s.clusterCreatorAdmin ? facts.apply((f) => found(f.creatorArn)) : undefined),
       child,
     );
 
@@ -185,7 +182,7 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
         {
           clusterName: cluster.name,
           addonName,
-          addonVersion: facts.apply((f) => known(f.addonVersions[addonName], `${addonName}'s version`)),
+          addonVersion: facts.apply((f) => found(f.addonVersions[addonName])),
           ...(configurationValues ? { configurationValues } : {}),
           resolveConflictsOnCreate: "OVERWRITE",
           resolveConflictsOnUpdate: "PRESERVE",

@@ -171,8 +171,10 @@ export function factProblems(s: EksSettings, clusterName: string, f: Facts): Con
 /** How DescribeCluster's ResourceNotFoundException reaches Pulumi through the provider. */
 const NOT_FOUND = /ResourceNotFound|not found|couldn't find resource/i;
 
+// A fresh Error: the SDK hangs the rejected promise on an invoke's error (`.promise`), and
+// pulumi.output() would find and await it inside the facts.
 const settle = <T>(p: Promise<T>): Promise<T | Error> =>
-  p.catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+  p.catch((e: unknown) => new Error(e instanceof Error ? e.message : String(e)));
 
 /** Runs every lookup through `provider`; failures are kept as values so all are reported. */
 export async function lookFacts(s: EksSettings, clusterName: string, provider: AwsProvider): Promise<Facts> {
@@ -207,19 +209,29 @@ export async function lookFacts(s: EksSettings, clusterName: string, provider: A
   };
 }
 
-/** The facts once every check passed; rejects with a ConfigError listing every problem otherwise. */
-export function checkedFacts(s: EksSettings, clusterName: string, provider: AwsProvider): pulumi.Output<Facts> {
-  return pulumi.output(
-    lookFacts(s, clusterName, provider).then((f) => {
-      const problems = factProblems(s, clusterName, f);
-      if (problems.length > 0) throw new ConfigError(problems);
-      return f;
-    }),
-  );
+/**
+ * The lookups (never rejecting: failures are values) and the gate: an Output that resolves once
+ * every check passed and rejects with one ConfigError listing every problem otherwise. Only the
+ * gate may reject, so the user sees that error once, not once per resource input.
+ */
+export function preflight(
+  s: EksSettings,
+  clusterName: string,
+  provider: AwsProvider,
+): { facts: pulumi.Output<Facts>; passed: pulumi.Output<true> } {
+  const facts = pulumi.output(lookFacts(s, clusterName, provider));
+  const passed = facts.apply((f) => {
+    const problems = factProblems(s, clusterName, f);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return true as const;
+  });
+  return { facts, passed };
 }
 
-/** A looked-up value that passed the checks (so it is never an Error here). */
-export function known<T>(v: T | Error | undefined, what: string): T {
-  if (v === undefined || v instanceof Error) throw new Error(`kuar: ${what} was not looked up`);
-  return v;
+/**
+ * A looked-up value for a resource input. Every resource waits on the gate (through its
+ * provider), so a failed lookup, which the gate reports, never reaches AWS; "" only keeps types.
+ */
+export function found(v: string | Error | undefined): string {
+  return typeof v === "string" ? v : "";
 }

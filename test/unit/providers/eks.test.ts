@@ -12,38 +12,9 @@ import { ConfigError } from "../../../config/errors.js";
 import { parseConfig, parseObject } from "../../../config/load.js";
 import { stackFileConfig } from "../../../config/stack-file.js";
 import { secretOf, useMocks, valueOf } from "../../kit/mocks.js";
+import { ACCOUNT, CREATOR, invokes } from "./eks-aws.js";
 import { graph } from "./eks-graph.js";
 
-const ACCOUNT = "123456789012";
-/** The identity running Pulumi: an SSO role with a path, seen through an assumed-role session. */
-const CREATOR = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123`;
-const SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Admin_0123/jane`;
-/** Kubernetes minors the mock EKS offers (DescribeClusterVersions). */
-const OFFERED = ["1.32", "1.33", "1.34", "1.35"];
-/** A failed invoke as the engine reports it: the SDK takes the message from the gRPC `details`. */
-const awsError = (message: string) => Object.assign(new Error(message), { details: message });
-export const invokes = {
-  "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: ACCOUNT, arn: SESSION, userId: "AROA:jane" }),
-  "aws:iam/getSessionContext:getSessionContext": (i: Record<string, string>) => ({
-    arn: i["arn"],
-    issuerArn: i["arn"] === SESSION ? CREATOR : i["arn"],
-  }),
-  "aws:index/getRegions:getRegions": () => ({ names: ["eu-west-1", "us-east-1", "ap-southeast-2"] }),
-  "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
-    names: ["eu-west-1a", "eu-west-1b", "eu-west-1c", "us-east-1a", "us-east-1b"],
-  }),
-  "aws:eks/getClusterVersions:getClusterVersions": () => ({
-    clusterVersions: OFFERED.map((clusterVersion) => ({ clusterVersion })),
-  }),
-  // DescribeAddonVersions finds nothing for a version EKS does not offer; the provider then fails.
-  "aws:eks/getAddonVersion:getAddonVersion": (i: Record<string, string>) => {
-    if (!OFFERED.includes(i["kubernetesVersion"]!)) throw awsError(`no ${i["addonName"]} version found`);
-    return { version: `v1.${OFFERED.indexOf(i["kubernetesVersion"]!)}.0-${i["addonName"]}-eksbuild.1` };
-  },
-  "aws:eks/getCluster:getCluster": (i: Record<string, string>) => {
-    throw awsError(`reading EKS Cluster (${i["name"]}): couldn't find resource`);
-  },
-};
 const mocks = await useMocks({
   stack: "prod",
   invokes,
@@ -871,6 +842,91 @@ describe("bad config", () => {
         },
       }),
       /kuar:eks\.network\.vpcCidr: cannot be combined with network\.existingVpc/,
+    );
+  });
+
+  // CreateAccessEntry (EKS API reference): "You can't use the STS session principal type".
+  test("fails when an admin is an STS assumed-role session ARN, naming the role ARN to use", () => {
+    assert.match(
+      problem({ admins: [`arn:aws:sts::${ACCOUNT}:assumed-role/Admin/jane`] }),
+      /kuar:eks\.admins\[0\]: is an STS session ARN; EKS access entries and --role-arn need the IAM role itself, got "arn:aws:sts::123456789012:assumed-role\/Admin\/jane"\. Use arn:aws:iam::123456789012:role\/Admin \(with the role's path if it has one: aws iam get-role --role-name Admin --query Role\.Arn\)\./,
+    );
+  });
+
+  test("fails when kubeconfigRoleArn is an STS session or an IAM user", () => {
+    assert.match(
+      problem({ kubeconfigRoleArn: `arn:aws-cn:sts::${ACCOUNT}:assumed-role/ops/x` }),
+      /kuar:eks\.kubeconfigRoleArn: is an STS session ARN.*Use arn:aws-cn:iam::123456789012:role\/ops /,
+    );
+    assert.match(
+      problem({ kubeconfigRoleArn: `arn:aws:iam::${ACCOUNT}:user/jane` }),
+      /kuar:eks\.kubeconfigRoleArn: is an IAM user; --role-arn assumes a role/,
+    );
+    assert.match(
+      problem({ admins: [`arn:aws:sts::${ACCOUNT}:federated-user/bob`] }),
+      /kuar:eks\.admins\[0\]: is an STS session ARN, which EKS cannot grant access to/,
+    );
+  });
+
+  test("accepts IAM roles with a path and IAM users as admins", () => {
+    assert.doesNotThrow(() =>
+      parseObject({
+        target: "eks",
+        eks: {
+          ...base,
+          admins: [CREATOR, `arn:aws:iam::${ACCOUNT}:user/jane`, `arn:aws-us-gov:iam::${ACCOUNT}:role/x`],
+        },
+      }),
+    );
+  });
+
+  // "An IAM principal can't be included in more than one access entry" (EKS user guide, creating access entries).
+  test("fails when an admin is listed twice", () => {
+    const arn = `arn:aws:iam::${ACCOUNT}:role/platform-admin`;
+    assert.match(
+      problem({ admins: [arn, arn] }),
+      /kuar:eks\.admins\[1\]: repeats admins\[0\]; EKS allows one access entry per principal/,
+    );
+  });
+
+  test("fails when an explicit amiType cannot boot the instance types", () => {
+    assert.match(
+      problem({
+        nodeGroups: [{ name: "a", instanceTypes: ["m7i.large", "m7g.large"], amiType: "AL2023_ARM_64_STANDARD" }],
+      }),
+      /kuar:eks\.nodeGroups\[0\]\.instanceTypes: includes m7i\.large, which cannot boot the arm64 AMI type AL2023_ARM_64_STANDARD/,
+    );
+    assert.doesNotThrow(() =>
+      parseObject({
+        target: "eks",
+        eks: { ...base, nodeGroups: [{ name: "gpu", instanceTypes: ["g5.xlarge"], amiType: "AL2023_x86_64_NVIDIA" }] },
+      }),
+    );
+  });
+
+  // NodegroupUpdateConfig (EKS API): maxUnavailable 1-100 or maxUnavailablePercentage 1-100, one of them.
+  test("fails when maxUnavailable and maxUnavailablePercentage are both set, or out of range", () => {
+    assert.match(
+      problem({ nodeGroups: [{ name: "a", maxUnavailable: 2, maxUnavailablePercentage: 50 }] }),
+      /kuar:eks\.nodeGroups\[0\]\.maxUnavailablePercentage: is set together with maxUnavailable \(2\); EKS takes one of the two/,
+    );
+    assert.match(problem({ nodeGroups: [{ name: "a", maxUnavailable: 0 }] }), /nodeGroups\[0\]\.maxUnavailable: /);
+    assert.match(
+      problem({ nodeGroups: [{ name: "a", maxUnavailablePercentage: 101 }] }),
+      /nodeGroups\[0\]\.maxUnavailablePercentage: /,
+    );
+  });
+
+  // NodeGroup taints (EKS API, @pulumi/aws NodeGroupTaint): at most 50, key and value at most 63 characters.
+  test("fails when a node group has too many taints or a taint key is too long", () => {
+    const taints = Array.from({ length: 51 }, (_, i) => ({ key: `k${i}`, effect: "NoSchedule" }));
+    assert.match(
+      problem({ nodeGroups: [{ name: "a", taints }] }),
+      /nodeGroups\[0\]\.taints: lists more than 50 taints/,
+    );
+    assert.match(
+      problem({ nodeGroups: [{ name: "a", taints: [{ key: "k".repeat(64), effect: "NoSchedule" }] }] }),
+      /nodeGroups\[0\]\.taints\[0\]\.key: is longer than 63 characters/,
     );
   });
 
