@@ -1,7 +1,8 @@
 /**
  * Checks that need AWS, run at preview before anything is created: the region is enabled for
  * the account, the zones exist there, EKS offers the Kubernetes version and a build of every
- * add-on for it, a running cluster moves at most one minor up, and the access entries are
+ * add-on for it, a running cluster moves at most one minor up, an existing VPC's subnets are
+ * in that VPC and in two zones or more, and the access entries are
  * possible (one per principal, and Pulumi's own identity gets one). The lookups go through their
  * own provider; the cluster's AWS provider waits on `checkedFacts`, so a failed check stops
  * every AWS resource from registering and reports every problem at once.
@@ -10,6 +11,7 @@ import { getAvailabilityZones } from "@pulumi/aws/getAvailabilityZones";
 import { getCallerIdentity } from "@pulumi/aws/getCallerIdentity";
 import { getRegions } from "@pulumi/aws/getRegions";
 import { getAddonVersion, getCluster, getClusterVersions } from "@pulumi/aws/eks";
+import { getSubnet } from "@pulumi/aws/ec2";
 import { getSessionContext } from "@pulumi/aws/iam";
 import type { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
@@ -29,6 +31,8 @@ export interface Facts {
   versions: string[] | Error;
   /** The newest build of each add-on for the configured version. */
   addonVersions: Partial<Record<AddonName, string | Error>>;
+  /** Zone and VPC of each `network.existingVpc.privateSubnetIds` entry, in order. */
+  subnets?: ({ az: string; vpcId: string } | Error)[];
   /** Version of an existing cluster of this name: undefined when there is none. */
   runningVersion: string | undefined | Error;
 }
@@ -133,6 +137,35 @@ export function factProblems(s: EksSettings, clusterName: string, f: Facts): Con
     }
   }
 
+  const vpc = s.network.existingVpc;
+  if (vpc && f.subnets) {
+    const at = (i?: number) => path("network", "existingVpc", "privateSubnetIds", ...(i === undefined ? [] : [i]));
+    const zones = new Set<string>();
+    f.subnets.forEach((sub, i) => {
+      const id = vpc.privateSubnetIds[i];
+      if (sub instanceof Error) {
+        add(at(i), id, `could not be read (${text(sub)})`, "Copy the id from `aws ec2 describe-subnets`.");
+      } else if (sub.vpcId !== vpc.vpcId) {
+        add(
+          at(i),
+          id,
+          `is in ${sub.vpcId}, not in network.existingVpc.vpcId ${vpc.vpcId}`,
+          "List subnets of that VPC only.",
+        );
+      } else {
+        zones.add(sub.az);
+      }
+    });
+    if (zones.size === 1) {
+      add(
+        at(),
+        vpc.privateSubnetIds,
+        `are all in ${[...zones][0]}; EKS needs subnets in at least two Availability Zones`,
+        "Add a subnet of the VPC in another zone.",
+      );
+    }
+  }
+
   const creator = f.creatorArn;
   const creatorIsAdmin = s.clusterCreatorAdmin || s.admins.includes(creator);
   if (s.clusterCreatorAdmin) {
@@ -199,7 +232,16 @@ export async function lookFacts(s: EksSettings, clusterName: string, provider: A
       ),
     ),
   ]);
+  const subnetIds = s.network.existingVpc?.privateSubnetIds;
+  const subnets = subnetIds
+    ? await Promise.all(
+        subnetIds.map((id) =>
+          settle(getSubnet({ id }, opts).then((n) => ({ az: n.availabilityZone, vpcId: n.vpcId }))),
+        ),
+      )
+    : undefined;
   return {
+    ...(subnets ? { subnets } : {}),
     creatorArn: creator,
     regions,
     zones,

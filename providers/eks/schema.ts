@@ -165,7 +165,7 @@ export const network = z.strictObject({
 const fields = z.strictObject({
   /** AWS region, e.g. `eu-west-1`. Required. */
   region,
-  /** Two or three zones of `region` (explicit, so no lookup runs at preview). Required. */
+  /** Two or three zones of `region`, checked at preview against the zones AWS lists for the account. Required. */
   availabilityZones: z
     .array(zone)
     // refine rather than min/max: zod keeps the `fix` param only on custom issues.

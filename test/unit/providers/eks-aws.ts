@@ -31,4 +31,13 @@ export const invokes = {
   "aws:eks/getCluster:getCluster": (i: Record<string, string>) => {
     throw awsError(`reading EKS Cluster (${i["name"]}): couldn't find resource`);
   },
+  "aws:ec2/getSubnet:getSubnet": (i: Record<string, string>) => {
+    const subnets: Record<string, { availabilityZone: string; vpcId: string }> = {
+      "subnet-0aaa1111": { availabilityZone: "us-east-1a", vpcId: "vpc-0123456789abcdef0" },
+      "subnet-0bbb2222": { availabilityZone: "us-east-1b", vpcId: "vpc-0123456789abcdef0" },
+    };
+    const found = subnets[i["id"]!];
+    if (!found) throw awsError(`no matching EC2 Subnet found`);
+    return { id: i["id"], ...found };
+  },
 };

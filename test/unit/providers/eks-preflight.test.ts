@@ -117,6 +117,41 @@ describe("checks against AWS", () => {
     );
   });
 
+  // CreateCluster (EKS user guide, network requirements): subnets of the cluster's VPC, in two zones or more.
+  test("fails when existing-VPC subnets are in another VPC or all in one zone", () => {
+    const existingVpc = {
+      vpcId: "vpc-0123456789abcdef0",
+      privateSubnetIds: ["subnet-0aaa1111", "subnet-0bbb2222", "subnet-0ccc3333"],
+    };
+    const p = problems(
+      { network: { existingVpc } },
+      {
+        subnets: [
+          { az: "eu-west-1a", vpcId: "vpc-0123456789abcdef0" },
+          { az: "eu-west-1a", vpcId: "vpc-0123456789abcdef0" },
+          { az: "eu-west-1b", vpcId: "vpc-0fffffffffffffff0" },
+        ],
+      },
+    );
+    assert.deepEqual(p, [
+      "kuar:eks.network.existingVpc.privateSubnetIds[2]: is in vpc-0fffffffffffffff0, not in network.existingVpc.vpcId vpc-0123456789abcdef0. List subnets of that VPC only.",
+      "kuar:eks.network.existingVpc.privateSubnetIds: are all in eu-west-1a; EKS needs subnets in at least two Availability Zones. Add a subnet of the VPC in another zone.",
+    ]);
+    assert.match(
+      problems(
+        { network: { existingVpc } },
+        {
+          subnets: [
+            new Error("no matching EC2 Subnet found"),
+            { az: "eu-west-1a", vpcId: existingVpc.vpcId },
+            { az: "eu-west-1b", vpcId: existingVpc.vpcId },
+          ],
+        },
+      )[0]!,
+      /privateSubnetIds\[0\]: could not be read \(no matching EC2 Subnet found\)/,
+    );
+  });
+
   test("fails when the running cluster's version cannot be read for another reason than not found", () => {
     assert.match(
       problems({}, { runningVersion: new Error("AccessDenied") })[0]!,

@@ -220,6 +220,8 @@ describe("network", () => {
     assert.equal(c["vpcConfig"]["endpointPublicAccess"], false);
     assert.equal(c["vpcConfig"]["publicAccessCidrs"], undefined);
     assert.equal(await valueOf(byo.name), "byo");
+    const read = mocks.invoked.filter((i) => i.token === "aws:ec2/getSubnet:getSubnet").map((i) => i.inputs["id"]);
+    assert.deepEqual(read, ["subnet-0aaa1111", "subnet-0bbb2222"], "its subnets are checked at preview");
   });
 });
 
@@ -679,6 +681,22 @@ describe("example stack", () => {
         ["workload", "SPOT"],
       ],
     );
+  });
+});
+
+describe("CI example stack", () => {
+  test("stacks/Pulumi.eks-ci.yaml validates, is reachable from a runner without a fixed egress, and names no cluster", () => {
+    const { raw } = stackFileConfig(new URL("../../../stacks/Pulumi.eks-ci.yaml", import.meta.url).pathname);
+    const c = parseConfig(raw);
+    assert.equal(c.target, "eks");
+    const s = c.settings as Parameters<typeof target.create>[1];
+    // A documentation range (RFC 5737) in publicAccessCidrs would admit no runner at all.
+    assert.equal(s.restrictPublicEndpoint, false);
+    assert.equal(s.publicAccessCidrs, undefined);
+    assert.equal(s.endpointPrivateAccess, true, "nodes still reach the API privately");
+    assert.equal(s.clusterName, undefined, "each ephemeral stack names its own cluster");
+    assert.deepEqual([s.availabilityZones.length, s.network.natGateways], [2, "single"]);
+    assert.ok(s.nodeGroups.every((g) => g.capacityType === "ON_DEMAND" && g.minSize >= 2));
   });
 });
 
