@@ -39,6 +39,7 @@ export interface Facts {
 
 const path = (...keys: (string | number)[]) =>
   keys.reduce<string>((p, k) => (typeof k === "number" ? `${p}[${k}]` : `${p}.${k}`), "kuar:eks");
+// `--path` keeps "1.35" a string (checked with the pulumi CLI v3.248.0); quotes would be stored.
 const set = (key: string, value: string) => `pulumi config set --path '${path(key)}' ${value}`;
 const minor = (v: string) => Number(v.split(".")[1]);
 const text = (e: Error) => e.message.split("\n")[0];
@@ -87,7 +88,7 @@ export function factProblems(s: EksSettings, clusterName: string, f: Facts): Con
       path("version"),
       s.version,
       `is not a Kubernetes version EKS offers in ${s.region} (offered: ${offered.join(", ")})`,
-      `Pick one, e.g. ${set("version", `'"${offered.at(-1) ?? "1.34"}"'`)}.`,
+      `Pick one, e.g. ${set("version", offered.at(-1) ?? "1.34")}.`,
     );
   }
   if (versionOffered) {
@@ -125,14 +126,14 @@ export function factProblems(s: EksSettings, clusterName: string, f: Facts): Con
         path("version"),
         s.version,
         `is below the running cluster ${clusterName}'s ${f.runningVersion}; EKS never downgrades a control plane`,
-        `Keep ${set("version", `'"${f.runningVersion}"'`)}.`,
+        `Keep ${set("version", f.runningVersion)}.`,
       );
     } else if (to > from + 1) {
       add(
         path("version"),
         s.version,
         `is more than one minor above the running cluster ${clusterName}'s ${f.runningVersion}; EKS upgrades one minor at a time`,
-        `Upgrade in steps: ${set("version", `'"1.${from + 1}"'`)}, pulumi up, and so on.`,
+        `Upgrade in steps: ${set("version", `1.${from + 1}`)}, pulumi up, and so on.`,
       );
     }
   }

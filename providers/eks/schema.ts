@@ -37,36 +37,12 @@ const instanceType = matching(
 
 const IAM_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/([\w+=,.@-]+\/)*[\w+=,.@-]+$/;
 
-/**
- * An IAM principal ARN as EKS access entries and `aws eks get-token --role-arn` take it. STS
- * session ARNs (what `aws sts get-caller-identity` prints under an assumed role) are refused by
- * CreateAccessEntry, so they are caught here with the role ARN to use instead.
- */
-function principalArn(roleOnly: boolean) {
-  return z.string().superRefine((v, ctx) => {
-    const add = (message: string, fixText: string) =>
-      ctx.addIssue({ code: "custom", input: v, message, ...fix(fixText) });
-    const role = roleOfSession(v);
-    if (role) {
-      add(
-        "is an STS session ARN; EKS access entries and --role-arn need the IAM role itself",
-        `Use ${role} (with the role's path if it has one: aws iam get-role --role-name ${role.split("/").pop()} --query Role.Arn).`,
-      );
-    } else if (/^arn:[\w-]+:sts::/.test(v)) {
-      add("is an STS session ARN, which EKS cannot grant access to", "Use the ARN of the IAM role or user behind it.");
-    } else if (!IAM_ARN.test(v)) {
-      add(
-        `expected an IAM ${roleOnly ? "role" : "role or user"} ARN such as "arn:aws:iam::123456789012:role/platform-admin"`,
-        "Copy the ARN from `aws iam get-role --role-name <name> --query Role.Arn`.",
-      );
-    } else if (roleOnly && v.split(":")[5]?.startsWith("user/")) {
-      add(
-        "is an IAM user; --role-arn assumes a role",
-        "Give a role ARN, or leave kubeconfigRoleArn out so the kubeconfig uses the caller's own identity.",
-      );
-    }
-  });
-}
+/** Any IAM or STS ARN; which kinds EKS takes is checked in `checkPrincipal`, where the path is known. */
+const principalArn = matching(
+  /^arn:aws(-cn|-us-gov)?:(iam|sts)::\d{12}:[A-Za-z-]+\/.+$/,
+  'expected an IAM ARN such as "arn:aws:iam::123456789012:role/platform-admin"',
+  "Copy the ARN from `aws iam get-role --role-name <name> --query Role.Arn`.",
+);
 
 const LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653] as const;
@@ -186,7 +162,7 @@ const fields = z.strictObject({
   /** AWS CLI profile for Pulumi's AWS provider and the kubeconfig (`AWS_PROFILE`). @default the ambient credentials */
   profile: z.string().min(1).optional(),
   /** Role the kubeconfig assumes (`aws eks get-token --role-arn`); it needs an access entry (see `admins`). @default none */
-  kubeconfigRoleArn: principalArn(true).optional(),
+  kubeconfigRoleArn: principalArn.optional(),
   /** Network: a new VPC (default) or an existing one. @default a new 10.0.0.0/16 VPC */
   network: network.default({ natGateways: "one-per-az" }),
   /** Private API endpoint inside the VPC (nodes use it). @default true */
@@ -204,7 +180,7 @@ const fields = z.strictObject({
    * IAM roles or users given cluster-admin through access entries, one entry each. The identity
    * running Pulumi belongs here only when clusterCreatorAdmin is off. @default []
    */
-  admins: z.array(principalArn(false)).default([]),
+  admins: z.array(principalArn).default([]),
   /**
    * Give the identity running Pulumi cluster-admin through an access entry kuar manages (the IAM
    * role behind an assumed-role session). Toggling it adds or removes that entry only; the
@@ -286,7 +262,48 @@ export function checkSettings(s: Input, ctx: z.RefinementCtx): void {
     checkEndpoint(s, ctx);
   }
   if (Array.isArray(s.nodeGroups)) checkNodeGroups(s.nodeGroups, ctx);
-  if (Array.isArray(s.admins)) checkAdmins(s.admins, ctx);
+  if (Array.isArray(s.admins)) {
+    checkAdmins(s.admins, ctx);
+    s.admins.forEach((arn, i) => checkPrincipal(["admins", i], arn, false, ctx));
+  }
+  if (typeof s.kubeconfigRoleArn === "string") checkPrincipal(["kubeconfigRoleArn"], s.kubeconfigRoleArn, true, ctx);
+}
+
+/**
+ * EKS access entries and `aws eks get-token --role-arn` take IAM principals. STS session ARNs
+ * (what `aws sts get-caller-identity` prints under an assumed role) are refused by
+ * CreateAccessEntry, so they are caught with the role ARN to use instead.
+ */
+function checkPrincipal(at: (string | number)[], v: string, roleOnly: boolean, ctx: z.RefinementCtx): void {
+  if (!valid(principalArn, v)) return;
+  const key = at.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("");
+  const set = (value: string) => `pulumi config set --path 'kuar:eks${key}' ${value}`;
+  const role = roleOfSession(v);
+  if (role) {
+    issue(
+      ctx,
+      at,
+      v,
+      "is an STS session ARN; EKS access entries and --role-arn need the IAM role itself",
+      `Use the role: ${set(role)} (add the role's path if it has one: aws iam get-role --role-name ${role.split("/").pop()} --query Role.Arn).`,
+    );
+  } else if (!IAM_ARN.test(v)) {
+    issue(
+      ctx,
+      at,
+      v,
+      "is not an IAM role or user ARN (STS session and federated-user ARNs cannot be given access)",
+      `Use the IAM role or user behind it: ${set("arn:aws:iam::<account>:role/<name>")}.`,
+    );
+  } else if (roleOnly && v.split(":")[5]?.startsWith("user/")) {
+    issue(
+      ctx,
+      at,
+      v,
+      "is an IAM user; --role-arn assumes a role",
+      "Give a role ARN, or remove kubeconfigRoleArn so the kubeconfig uses the caller's own identity.",
+    );
+  }
 }
 
 /** One access entry per principal (CreateAccessEntry): a repeated admin would fail with 409. */

@@ -71,7 +71,7 @@ describe("checks against AWS", () => {
   test("fails when EKS does not offer the Kubernetes version, suggesting the newest one", () => {
     const p = problems({ version: "1.99" }, { addonVersions: { "vpc-cni": new Error("empty result") } });
     assert.deepEqual(p, [
-      `kuar:eks.version: is not a Kubernetes version EKS offers in eu-west-1 (offered: 1.33, 1.34, 1.35). Pick one, e.g. pulumi config set --path 'kuar:eks.version' '"1.35"'.`,
+      `kuar:eks.version: is not a Kubernetes version EKS offers in eu-west-1 (offered: 1.33, 1.34, 1.35). Pick one, e.g. pulumi config set --path 'kuar:eks.version' 1.35.`,
     ]);
   });
 
@@ -87,7 +87,7 @@ describe("checks against AWS", () => {
   test("fails when version jumps more than one minor above the running cluster, or goes down", () => {
     assert.match(
       problems({ version: "1.35" }, { runningVersion: "1.33" })[0]!,
-      /kuar:eks\.version: is more than one minor above the running cluster kuar-prod's 1\.33; EKS upgrades one minor at a time\. Upgrade in steps: pulumi config set --path 'kuar:eks\.version' '"1\.34"', pulumi up/,
+      /kuar:eks\.version: is more than one minor above the running cluster kuar-prod's 1\.33; EKS upgrades one minor at a time\. Upgrade in steps: pulumi config set --path 'kuar:eks\.version' 1\.34, pulumi up/,
     );
     assert.match(
       problems({ version: "1.33" }, { runningVersion: "1.34" })[0]!,

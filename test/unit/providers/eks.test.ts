@@ -867,14 +867,14 @@ describe("bad config", () => {
   test("fails when an admin is an STS assumed-role session ARN, naming the role ARN to use", () => {
     assert.match(
       problem({ admins: [`arn:aws:sts::${ACCOUNT}:assumed-role/Admin/jane`] }),
-      /kuar:eks\.admins\[0\]: is an STS session ARN; EKS access entries and --role-arn need the IAM role itself, got "arn:aws:sts::123456789012:assumed-role\/Admin\/jane"\. Use arn:aws:iam::123456789012:role\/Admin \(with the role's path if it has one: aws iam get-role --role-name Admin --query Role\.Arn\)\./,
+      /kuar:eks\.admins\[0\]: is an STS session ARN; EKS access entries and --role-arn need the IAM role itself, got "arn:aws:sts::123456789012:assumed-role\/Admin\/jane"\. Use the role: pulumi config set --path 'kuar:eks\.admins\[0\]' arn:aws:iam::123456789012:role\/Admin \(add the role's path if it has one: aws iam get-role --role-name Admin --query Role\.Arn\)\./,
     );
   });
 
   test("fails when kubeconfigRoleArn is an STS session or an IAM user", () => {
     assert.match(
       problem({ kubeconfigRoleArn: `arn:aws-cn:sts::${ACCOUNT}:assumed-role/ops/x` }),
-      /kuar:eks\.kubeconfigRoleArn: is an STS session ARN.*Use arn:aws-cn:iam::123456789012:role\/ops /,
+      /kuar:eks\.kubeconfigRoleArn: is an STS session ARN.*pulumi config set --path 'kuar:eks\.kubeconfigRoleArn' arn:aws-cn:iam::123456789012:role\/ops /,
     );
     assert.match(
       problem({ kubeconfigRoleArn: `arn:aws:iam::${ACCOUNT}:user/jane` }),
@@ -882,7 +882,7 @@ describe("bad config", () => {
     );
     assert.match(
       problem({ admins: [`arn:aws:sts::${ACCOUNT}:federated-user/bob`] }),
-      /kuar:eks\.admins\[0\]: is an STS session ARN, which EKS cannot grant access to/,
+      /kuar:eks\.admins\[0\]: is not an IAM role or user ARN \(STS session and federated-user ARNs cannot be given access\)/,
     );
   });
 
