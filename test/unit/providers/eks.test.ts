@@ -147,6 +147,9 @@ new k8s.apiextensions.CustomResource(
   { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", spec: { gatewayClassName: "envoy", listeners: [] } },
   onCluster,
 );
+// kuar's own add-ons on top, as index.ts builds them, so the destroy order is checked for them too.
+const { Bootstrap } = await import("../../../bootstrap/index.js");
+new Bootstrap("kuar", { cluster: prod, addons: parseObject({ target: "eks", eks: prodInput }).addons, secrets: {} });
 await valueOf(prod.kubeconfig);
 await mocks.settle();
 
@@ -558,6 +561,22 @@ describe("dependency graph", () => {
       for (const before of stages[i - 1]!) {
         for (const after of stages[i]!) assert.ok(at(before) < at(after), `${before} is deleted before ${after}`);
       }
+    }
+    // kuar's bootstrap: every object it creates goes before the node groups; Gateways before their controller.
+    const k8sObjects = [...graph.nodes.values()].filter(
+      (n) => n.type.startsWith("kubernetes:") && !/^(byo|eph)-/.test(n.name),
+    );
+    assert.ok(k8sObjects.length > 20, "bootstrap's objects are in the graph");
+    for (const o of k8sObjects) {
+      for (const m of machinery()) assert.ok(graph.needs(o, m), `${o.type} ${o.name} goes before ${m.name}`);
+    }
+    const controller = [...graph.nodes.values()].filter(
+      (n) => n.type === "kubernetes:helm.sh/v4:Chart" && /gateway/.test(n.name),
+    );
+    assert.equal(controller.length, 1, "one gateway controller chart");
+    for (const g of k8sObjects.filter((n) => /gateway\.networking\.k8s\.io\/v1:Gateway(Class)?$/.test(n.type))) {
+      if (g.name === "app-gateway") continue; // the test's own Gateway stands for a workload's
+      assert.ok(graph.needs(g, controller[0]!), `${g.type} ${g.name} is deleted while its controller runs`);
     }
     // The cluster outlives its access entries; the VPC outlives the cluster.
     assert.ok(at("kuar-admin-0") < at("kuar-eks"));
