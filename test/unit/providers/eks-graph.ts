@@ -1,7 +1,7 @@
 /**
  * The dependency graph the engine would receive, recorded under mocks: for every registered
  * resource its URN, parent, provider and the dependencies the SDK sends (explicit `dependsOn`
- * plus the resources its inputs came from). Pulumi creates a resource after everything it
+ * plus the resources its inputs came from); and which provider each invoke went through. Pulumi creates a resource after everything it
  * depends on and deletes it before them; `destroyOrder` replays that rule.
  *
  * Import this module before `useMocks()`: it wraps the mock monitor's registerResource.
@@ -42,9 +42,22 @@ MockMonitor.prototype.registerResource = function (this: MockMonitor, req: Reque
   });
 };
 
+/** Every invoke with the provider reference it went through (`<urn>::<id>`, "" for the default). */
+const invokes: { token: string; provider: string }[] = [];
+const originalInvoke = MockMonitor.prototype.invoke;
+MockMonitor.prototype.invoke = function (
+  this: MockMonitor,
+  req: { getTok(): string; getProvider(): string },
+  callback: (err: unknown, res: unknown) => void,
+) {
+  invokes.push({ token: req.getTok(), provider: req.getProvider() });
+  return originalInvoke.call(this, req, callback);
+};
+
 /** The recorded graph. */
 export const graph = {
   nodes,
+  invokes,
   /** The node with this type and logical name; throws when there is not exactly one. */
   find(type: string, name: string): Node {
     const found = [...nodes.values()].filter((n) => n.type === type && n.name === name);

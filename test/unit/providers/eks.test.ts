@@ -292,6 +292,16 @@ describe("control plane", () => {
     }
   });
 
+  test("lookups go through their own provider (the main one waits for them), which no resource uses", () => {
+    const lookup = mocks.one("pulumi:providers:aws", "kuar-lookup").inputs;
+    assert.equal(lookup["region"], "eu-west-1");
+    assert.equal(lookup["defaultTags"], undefined);
+    const aws = graph.invokes.filter((i) => i.token.startsWith("aws:"));
+    assert.ok(aws.length >= 3 * 8, "every cluster looks up identity, regions, zones, versions, its cluster, add-ons");
+    for (const i of aws) assert.match(i.provider, /pulumi:providers:aws::(kuar|eph|byo)-lookup::/, i.token);
+    for (const r of mocks.resources) assert.doesNotMatch(r.provider ?? "", /-lookup::/, `${r.type} ${r.name}`);
+  });
+
   test("AWS resources use a provider built from the settings' region", () => {
     const p = mocks.one("pulumi:providers:aws", "kuar-aws").inputs;
     assert.equal(p["region"], "eu-west-1");
