@@ -1,8 +1,13 @@
 /**
  * The EKS target: a VPC (or an existing one), an EKS control plane with access entries, KMS
  * envelope encryption and control plane logs, an IAM OIDC provider for IRSA, managed node
- * groups with least-privilege roles, EKS-managed add-ons, and a Kubernetes provider built from
- * an exec-based kubeconfig. See docs/targets/eks.md.
+ * groups with least-privilege roles, EKS-managed add-ons pinned to the cluster's version, and a
+ * Kubernetes provider built from an exec-based kubeconfig.
+ *
+ * Order, for `up` and (reversed) for `destroy`: lookups and checks, then the cluster, then the
+ * networking add-ons, node groups, the add-ons that need nodes and the access entries; the
+ * Kubernetes provider depends on all of them, so every Kubernetes object (LoadBalancer Services,
+ * Gateways, PVCs) is created after them and deleted before them. See docs/targets/eks.md.
  */
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as eks from "@pulumi/aws/eks";
@@ -12,9 +17,13 @@ import { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterCapabilities, KubernetesCluster } from "../contract.js";
+import { accessEntries, adminPrincipals } from "./access.js";
 import { renderKubeconfig } from "./kubeconfig.js";
 import { EksNetwork } from "./network.js";
 import {
+  addonConfiguration,
+  addonsFor,
+  type AddonName,
   amiTypeFor,
   capabilitiesFor,
   deriveSubnets,
@@ -22,11 +31,13 @@ import {
   GP3_STORAGE_CLASS,
   irsaTrustPolicy,
   managedPolicyArn,
+  NEEDS_NODES,
   nodePolicies,
-  partitionOf,
   protection,
   serviceTrustPolicy,
+  updateConfigFor,
 } from "./plan.js";
+import { found, preflight } from "./preflight.js";
 import type { EksSettings } from "./schema.js";
 
 export interface EksClusterArgs {
@@ -53,16 +64,16 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
     const guard = protection(s.deletionProtection, ephemeral);
     const policy = (n: string) => managedPolicyArn(s.region, n);
 
-    // Settings name the region and profile, so the AWS provider is built from them rather than
-    // from whatever `aws:region` the stack happens to carry.
+    // Settings name the region and profile, so the AWS providers are built from them rather than
+    // from whatever `aws:region` the stack happens to carry. Lookups have their own provider: the
+    // main one waits for their checks, so nothing is created when one fails.
+    const account = { region: s.region, ...(s.profile ? { profile: s.profile } : {}) };
+    const lookup = new AwsProvider(`${name}-lookup`, account, { parent: this });
+    const { facts, passed } = preflight(s, args.clusterName, lookup);
     const aws = new AwsProvider(
       `${name}-aws`,
-      {
-        region: s.region,
-        ...(s.profile ? { profile: s.profile } : {}),
-        defaultTags: { tags: { ...s.tags, "kuar.io/cluster": args.clusterName } },
-      },
-      { parent: this },
+      { ...account, defaultTags: { tags: { ...s.tags, "kuar.io/cluster": args.clusterName } } },
+      { parent: this, dependsOn: passed.apply(() => []) },
     );
     const child = { parent: this, provider: aws };
 
@@ -111,15 +122,22 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
           ...(s.endpointPublicAccess && s.publicAccessCidrs ? { publicAccessCidrs: s.publicAccessCidrs } : {}),
         },
         // Access entries (API) instead of the aws-auth ConfigMap: IAM access is an AWS API object,
-        // auditable in CloudTrail, and cannot be lost by a bad kubectl edit.
-        accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: s.clusterCreatorAdmin },
+        // auditable in CloudTrail, and cannot be lost by a bad kubectl edit. The creator's entry
+        // is managed below like any other (the bootstrap flag is create-only and forces a new cluster).
+        accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
         ...(key ? { encryptionConfig: { provider: { keyArn: key.arn }, resources: ["secrets"] } } : {}),
         enabledClusterLogTypes: s.logging.types,
         deletionProtection: guard.deletionProtection,
         // vpc-cni, kube-proxy and CoreDNS come as EKS-managed add-ons below, upgradable in place.
         bootstrapSelfManagedAddons: false,
       },
-      { ...child, protect: guard.protect, dependsOn: [clusterPolicy, logGroup] },
+      {
+        ...child,
+        protect: guard.protect,
+        dependsOn: [clusterPolicy, logGroup],
+        // Clusters made before kuar managed the creator's entry carry `true`; changing it would replace them.
+        ignoreChanges: ["accessConfig.bootstrapClusterCreatorAdminPermissions"],
+      },
     );
     this.name = cluster.name;
     this.arn = cluster.arn;
@@ -147,43 +165,38 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
       return role;
     };
 
-    s.admins.forEach((principalArn, i) => {
-      const entry = new eks.AccessEntry(
-        `${name}-admin-${i}`,
-        { clusterName: cluster.name, principalArn, type: "STANDARD" },
-        child,
-      );
-      new eks.AccessPolicyAssociation(
-        `${name}-admin-${i}`,
-        {
-          clusterName: cluster.name,
-          principalArn: entry.principalArn,
-          policyArn: `arn:${partitionOf(s.region)}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
-          accessScope: { type: "cluster" },
-        },
-        child,
-      );
-    });
+    const access = accessEntries(
+      name,
+      cluster.name,
+      s.region,
+      adminPrincipals(s.admins, s.clusterCreatorAdmin ? facts.apply((f) => found(f.creatorArn)) : undefined),
+      child,
+    );
 
-    const addon = (addonName: string, extra: Partial<eks.AddonArgs>, dependsOn: pulumi.Resource[]) =>
-      new eks.Addon(
+    // Each add-on is pinned to the newest build EKS offers for the cluster's version, so raising
+    // `version` moves them too (after the control plane, which they reference).
+    const addon = (addonName: AddonName, extra: Partial<eks.AddonArgs>, dependsOn: pulumi.Resource[]) => {
+      const configurationValues = addonConfiguration(addonName);
+      return new eks.Addon(
         `${name}-${addonName}`,
         {
           clusterName: cluster.name,
           addonName,
+          addonVersion: facts.apply((f) => found(f.addonVersions[addonName])),
+          ...(configurationValues ? { configurationValues } : {}),
           resolveConflictsOnCreate: "OVERWRITE",
           resolveConflictsOnUpdate: "PRESERVE",
           ...extra,
         },
         { ...child, dependsOn },
       );
+    };
+    const wanted = addonsFor(s);
     // Networking add-ons go before nodes: without a CNI no node becomes Ready.
     const cniRole = s.vpcCniIrsa ? irsaRole("vpc-cni", "kube-system", "aws-node", "AmazonEKS_CNI_Policy") : undefined;
-    const beforeNodes = [
-      addon("vpc-cni", cniRole ? { serviceAccountRoleArn: cniRole.arn } : {}, []),
-      addon("kube-proxy", {}, []),
-      ...(s.podIdentity ? [addon("eks-pod-identity-agent", {}, [])] : []),
-    ];
+    const beforeNodes = wanted
+      .filter((a) => !NEEDS_NODES.includes(a))
+      .map((a) => addon(a, a === "vpc-cni" && cniRole ? { serviceAccountRoleArn: cniRole.arn } : {}, []));
 
     const nodeRole = new iam.Role(`${name}-node`, { assumeRolePolicy: serviceTrustPolicy("ec2", s.region) }, child);
     const nodeAttachments = nodePolicies(s.vpcCniIrsa).map(
@@ -205,29 +218,27 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
             labels: { ...g.labels, "kuar.io/node-group": g.name },
             taints: eksTaints(g.taints),
             scalingConfig: { minSize: g.minSize, maxSize: g.maxSize, desiredSize: g.desiredSize ?? g.minSize },
-            updateConfig: { maxUnavailable: 1 },
+            updateConfig: updateConfigFor(g),
           },
           // An autoscaler owns desiredSize after creation; Pulumi must not scale the group back.
           { ...child, dependsOn: [...nodeAttachments, ...beforeNodes], ignoreChanges: ["scalingConfig.desiredSize"] },
         ),
     );
 
-    // CoreDNS and the EBS CSI driver run as pods, so they only turn healthy once nodes exist.
-    addon("coredns", {}, groups);
-    const ebs = s.ebsCsiDriver
-      ? addon(
-          "aws-ebs-csi-driver",
-          {
-            serviceAccountRoleArn: irsaRole(
-              "ebs-csi",
-              "kube-system",
-              "ebs-csi-controller-sa",
-              "service-role/AmazonEBSCSIDriverPolicy",
-            ).arn,
-          },
-          groups,
-        )
+    // CoreDNS and the EBS CSI driver run as pods, so they only turn healthy once nodes exist; and
+    // they go before the node groups on destroy, while nodes still run their controllers.
+    const ebsRole = s.ebsCsiDriver
+      ? irsaRole("ebs-csi", "kube-system", "ebs-csi-controller-sa", "service-role/AmazonEBSCSIDriverPolicy")
       : undefined;
+    const afterNodes = new Map(
+      wanted
+        .filter((a) => NEEDS_NODES.includes(a))
+        .map((a) => [
+          a,
+          addon(a, a === "aws-ebs-csi-driver" && ebsRole ? { serviceAccountRoleArn: ebsRole.arn } : {}, groups),
+        ]),
+    );
+    const ebs = afterNodes.get("aws-ebs-csi-driver");
 
     this.kubeconfig = pulumi.secret(
       pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([clusterName, endpoint, ca]) =>
@@ -242,11 +253,13 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
       ),
     );
     // The ARN names this cluster for its whole life; a kubeconfig change (new endpoint form,
-    // another role) updates the provider instead of replacing every Kubernetes object.
+    // another role) updates the provider instead of replacing every Kubernetes object. It waits
+    // for the access entries (else Unauthorized), the nodes and the add-ons that run on them, so
+    // no object races them on `up`, and every object is gone before they go on `destroy`.
     this.provider = new k8s.Provider(
       `${name}-k8s`,
       { kubeconfig: this.kubeconfig, clusterIdentifier: cluster.arn },
-      { parent: this },
+      { parent: this, dependsOn: [...access, ...groups, ...afterNodes.values()] },
     );
 
     if (ebs) {

@@ -1,7 +1,8 @@
 /**
  * Pure decisions of the EKS target, kept out of the components so they are tested directly:
  * subnet layout, architecture and AMI per node group, taint effects, deletion protection,
- * IAM policy documents and the capabilities reported to bootstrap.
+ * IAM policy documents, add-ons and their configuration, access principals and the capabilities
+ * reported to bootstrap.
  */
 import { parseCidr } from "../../config/fields.js";
 import type { Taint } from "../../config/fields.js";
@@ -76,6 +77,17 @@ export function amiTypeFor(group: { instanceTypes: string[]; amiType?: AmiType |
   return arm ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
 }
 
+/** The update policy of a node group: a count or a percentage of nodes replaced at once (EKS takes one). */
+export function updateConfigFor(g: {
+  maxUnavailable?: number | undefined;
+  maxUnavailablePercentage?: number | undefined;
+}): { maxUnavailable: number } | { maxUnavailablePercentage: number } {
+  return g.maxUnavailablePercentage !== undefined
+    ? { maxUnavailablePercentage: g.maxUnavailablePercentage }
+    : { maxUnavailable: g.maxUnavailable ?? 1 };
+}
+
+// Candidate for providers/cloud/ (shared with GKE and AKS): the Kubernetes taint effects in each API's spelling.
 const EFFECTS = { NoSchedule: "NO_SCHEDULE", PreferNoSchedule: "PREFER_NO_SCHEDULE", NoExecute: "NO_EXECUTE" } as const;
 
 /** Kubernetes taints in the spelling the EKS node group API wants. */
@@ -90,6 +102,7 @@ export interface Protection {
   deletionProtection: boolean;
 }
 
+// Candidate for providers/cloud/: the same decision on every cloud.
 /** Deletion protection is on unless turned off in settings or the stack is ephemeral. */
 export function protection(setting: boolean, ephemeral: boolean): Protection {
   const on = setting && !ephemeral;
@@ -147,6 +160,48 @@ export function irsaTrustPolicy(oidcProviderArn: string, issuerUrl: string, name
 export function nodePolicies(cniIrsa: boolean): string[] {
   const base = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"];
   return cniIrsa ? base : [...base, "AmazonEKS_CNI_Policy"];
+}
+
+/** EKS-managed add-ons: the networking pair before nodes, the rest once nodes can run their pods. */
+export type AddonName = "vpc-cni" | "kube-proxy" | "eks-pod-identity-agent" | "coredns" | "aws-ebs-csi-driver";
+
+/** The add-ons a cluster gets, in install order. */
+export function addonsFor(s: { podIdentity: boolean; ebsCsiDriver: boolean }): AddonName[] {
+  return [
+    "vpc-cni",
+    "kube-proxy",
+    ...(s.podIdentity ? (["eks-pod-identity-agent"] as const) : []),
+    "coredns",
+    ...(s.ebsCsiDriver ? (["aws-ebs-csi-driver"] as const) : []),
+  ];
+}
+
+/** Add-ons whose pods need nodes: EKS reports them ACTIVE only once their pods run. */
+export const NEEDS_NODES: readonly AddonName[] = ["coredns", "aws-ebs-csi-driver"];
+
+/**
+ * `configurationValues` of an add-on. vpc-cni's network policy agent is off by default, which
+ * leaves every NetworkPolicy accepted but not enforced; its schema takes the flag as a string.
+ */
+export function addonConfiguration(addon: AddonName): string | undefined {
+  return addon === "vpc-cni" ? JSON.stringify({ enableNetworkPolicy: "true" }) : undefined;
+}
+
+/** The EKS access policy that makes a principal cluster-admin. */
+export function clusterAdminPolicyArn(region: string): string {
+  return `arn:${partitionOf(region)}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`;
+}
+
+const SESSION = /^arn:(aws|aws-cn|aws-us-gov):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/;
+
+/**
+ * The IAM role behind an STS assumed-role session ARN (`arn:aws:sts::1:assumed-role/Admin/me` ->
+ * `arn:aws:iam::1:role/Admin`), or undefined for any other ARN. A session ARN drops the role's
+ * path, so a role with a path needs it added back.
+ */
+export function roleOfSession(arn: string): string | undefined {
+  const m = SESSION.exec(arn);
+  return m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : undefined;
 }
 
 export interface CapabilityInput {

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { checkNoOverlap, cidr, labels, matching, parseCidr, taint } from "../../config/fields.js";
 import { toolchain } from "../../config/versions.js";
-import { AMI_TYPES, archOfInstanceType, cidrContains, deriveSubnets } from "./plan.js";
+import { AMI_TYPES, archOfAmiType, archOfInstanceType, cidrContains, deriveSubnets, roleOfSession } from "./plan.js";
 
 const fix = (text: string) => ({ params: { fix: text } });
 
@@ -35,10 +35,13 @@ const instanceType = matching(
   "Use a type listed by `aws ec2 describe-instance-types`.",
 );
 
-const iamArn = matching(
+const IAM_ARN = /^arn:aws(-cn|-us-gov)?:iam::\d{12}:(role|user)\/([\w+=,.@-]+\/)*[\w+=,.@-]+$/;
+
+/** Any IAM or STS ARN; which kinds EKS takes is checked in `checkPrincipal`, where the path is known. */
+const principalArn = matching(
   /^arn:aws(-cn|-us-gov)?:(iam|sts)::\d{12}:[A-Za-z-]+\/.+$/,
   'expected an IAM ARN such as "arn:aws:iam::123456789012:role/platform-admin"',
-  "Copy the ARN from `aws iam get-role --role-name <name>` or `aws sts get-caller-identity`.",
+  "Copy the ARN from `aws iam get-role --role-name <name> --query Role.Arn`.",
 );
 
 const LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
@@ -68,6 +71,13 @@ export const nodeGroup = z.strictObject({
   labels: labels.default({}),
   /** Kubernetes taints (effect NoSchedule, PreferNoSchedule or NoExecute). @default [] */
   taints: z.array(taint).default([]),
+  /**
+   * Nodes replaced at once when the group is updated (new AMI, new version), 1-100.
+   * @default 1, unless maxUnavailablePercentage is set
+   */
+  maxUnavailable: z.int().min(1).max(100).optional(),
+  /** Share of nodes replaced at once, 1-100 (instead of maxUnavailable). @default none */
+  maxUnavailablePercentage: z.int().min(1).max(100).optional(),
   /** Root volume size in GiB. @default 50 */
   diskSize: z.int().min(20).max(16384).default(50),
   /**
@@ -131,7 +141,7 @@ export const network = z.strictObject({
 const fields = z.strictObject({
   /** AWS region, e.g. `eu-west-1`. Required. */
   region,
-  /** Two or three zones of `region` (explicit, so no lookup runs at preview). Required. */
+  /** Two or three zones of `region`, checked at preview against the zones AWS lists for the account. Required. */
   availabilityZones: z
     .array(zone)
     // refine rather than min/max: zod keeps the `fix` param only on custom issues.
@@ -152,7 +162,7 @@ const fields = z.strictObject({
   /** AWS CLI profile for Pulumi's AWS provider and the kubeconfig (`AWS_PROFILE`). @default the ambient credentials */
   profile: z.string().min(1).optional(),
   /** Role the kubeconfig assumes (`aws eks get-token --role-arn`); it needs an access entry (see `admins`). @default none */
-  kubeconfigRoleArn: iamArn.optional(),
+  kubeconfigRoleArn: principalArn.optional(),
   /** Network: a new VPC (default) or an existing one. @default a new 10.0.0.0/16 VPC */
   network: network.default({ natGateways: "one-per-az" }),
   /** Private API endpoint inside the VPC (nodes use it). @default true */
@@ -166,9 +176,16 @@ const fields = z.strictObject({
    * off only to open the API server to the whole internet. @default true
    */
   restrictPublicEndpoint: z.boolean().default(true),
-  /** IAM principals given cluster-admin through access entries. @default [] */
-  admins: z.array(iamArn).default([]),
-  /** Give the identity that creates the cluster admin access (an access entry EKS manages). @default true */
+  /**
+   * IAM roles or users given cluster-admin through access entries, one entry each. The identity
+   * running Pulumi belongs here only when clusterCreatorAdmin is off. @default []
+   */
+  admins: z.array(principalArn).default([]),
+  /**
+   * Give the identity running Pulumi cluster-admin through an access entry kuar manages (the IAM
+   * role behind an assumed-role session). Toggling it adds or removes that entry only; the
+   * cluster is never replaced. @default true
+   */
   clusterCreatorAdmin: z.boolean().default(true),
   /** Envelope-encrypt Secrets with a KMS key kuar creates (rotation on). @default true */
   secretsEncryption: z.boolean().default(true),
@@ -245,7 +262,69 @@ export function checkSettings(s: Input, ctx: z.RefinementCtx): void {
     checkEndpoint(s, ctx);
   }
   if (Array.isArray(s.nodeGroups)) checkNodeGroups(s.nodeGroups, ctx);
+  if (Array.isArray(s.admins)) {
+    checkAdmins(s.admins, ctx);
+    s.admins.forEach((arn, i) => checkPrincipal(["admins", i], arn, false, ctx));
+  }
+  if (typeof s.kubeconfigRoleArn === "string") checkPrincipal(["kubeconfigRoleArn"], s.kubeconfigRoleArn, true, ctx);
 }
+
+/**
+ * EKS access entries and `aws eks get-token --role-arn` take IAM principals. STS session ARNs
+ * (what `aws sts get-caller-identity` prints under an assumed role) are refused by
+ * CreateAccessEntry, so they are caught with the role ARN to use instead.
+ */
+function checkPrincipal(at: (string | number)[], v: string, roleOnly: boolean, ctx: z.RefinementCtx): void {
+  if (!valid(principalArn, v)) return;
+  const key = at.map((k) => (typeof k === "number" ? `[${k}]` : `.${k}`)).join("");
+  const set = (value: string) => `pulumi config set --path 'kuar:eks${key}' ${value}`;
+  const role = roleOfSession(v);
+  if (role) {
+    issue(
+      ctx,
+      at,
+      v,
+      "is an STS session ARN; EKS access entries and --role-arn need the IAM role itself",
+      `Use the role: ${set(role)} (add the role's path if it has one: aws iam get-role --role-name ${role.split("/").pop()} --query Role.Arn).`,
+    );
+  } else if (!IAM_ARN.test(v)) {
+    issue(
+      ctx,
+      at,
+      v,
+      "is not an IAM role or user ARN (STS session and federated-user ARNs cannot be given access)",
+      `Use the IAM role or user behind it: ${set("arn:aws:iam::<account>:role/<name>")}.`,
+    );
+  } else if (roleOnly && v.split(":")[5]?.startsWith("user/")) {
+    issue(
+      ctx,
+      at,
+      v,
+      "is an IAM user; --role-arn assumes a role",
+      "Give a role ARN, or remove kubeconfigRoleArn so the kubeconfig uses the caller's own identity.",
+    );
+  }
+}
+
+/** One access entry per principal (CreateAccessEntry): a repeated admin would fail with 409. */
+function checkAdmins(admins: string[], ctx: z.RefinementCtx): void {
+  admins.forEach((arn, i) => {
+    const first = admins.indexOf(arn);
+    if (first < i) {
+      issue(
+        ctx,
+        ["admins", i],
+        arn,
+        `repeats admins[${first}]; EKS allows one access entry per principal`,
+        "List each principal once.",
+      );
+    }
+  });
+}
+
+/** Taint limits of the EKS node group API (at most 50 per group; key and value at most 63 characters). */
+const MAX_TAINTS = 50;
+const MAX_TAINT_TEXT = 63;
 
 function checkNodeGroups(groups: NodeGroupSettings[], ctx: z.RefinementCtx): void {
   const names = new Set<string>();
@@ -269,8 +348,51 @@ function checkNodeGroups(groups: NodeGroupSettings[], ctx: z.RefinementCtx): voi
         "Set desiredSize between minSize and maxSize, or leave it out.",
       );
     }
+    if (g.maxUnavailable !== undefined && g.maxUnavailablePercentage !== undefined) {
+      issue(
+        ctx,
+        at("maxUnavailablePercentage"),
+        g.maxUnavailablePercentage,
+        `is set together with maxUnavailable (${g.maxUnavailable}); EKS takes one of the two`,
+        "Keep maxUnavailable or maxUnavailablePercentage, not both.",
+      );
+    }
+    if (g.taints.length > MAX_TAINTS) {
+      issue(
+        ctx,
+        at("taints"),
+        g.taints.length,
+        `lists more than ${MAX_TAINTS} taints (the EKS limit)`,
+        "Drop some taints.",
+      );
+    }
+    g.taints.forEach((t, j) => {
+      for (const k of ["key", "value"] as const) {
+        if (t[k].length > MAX_TAINT_TEXT) {
+          issue(
+            ctx,
+            ["nodeGroups", i, "taints", j, k],
+            t[k],
+            `is longer than ${MAX_TAINT_TEXT} characters (the EKS limit)`,
+            "Shorten it.",
+          );
+        }
+      }
+    });
     const arches = new Set(g.instanceTypes.map(archOfInstanceType));
-    if (!g.amiType && arches.size > 1) {
+    if (g.amiType) {
+      const want = archOfAmiType(g.amiType);
+      const wrong = g.instanceTypes.filter((t) => archOfInstanceType(t) !== want);
+      if (wrong.length > 0) {
+        issue(
+          ctx,
+          at("instanceTypes"),
+          g.instanceTypes,
+          `includes ${wrong.join(", ")}, which cannot boot the ${want} AMI type ${g.amiType}`,
+          `Use ${want === "arm64" ? "Graviton (m7g, c7g, ...)" : "x86 (m7i, c7i, ...)"} instance types, or pick an amiType for them.`,
+        );
+      }
+    } else if (arches.size > 1) {
       issue(
         ctx,
         at("instanceTypes"),

@@ -1,7 +1,8 @@
 /**
  * The EKS target under recording mocks: the network, the control plane, IAM, node groups,
- * add-ons, the kubeconfig and the capabilities; plus every cross-field config check.
- * No invoke is declared: the target must not need one (zones are explicit).
+ * add-ons, the kubeconfig and the capabilities, the dependency graph `up` and `destroy` follow;
+ * plus every cross-field config check. The invokes the target's preflight makes are declared
+ * with answers shaped as AWS gives them; any other invoke throws.
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -11,10 +12,12 @@ import { ConfigError } from "../../../config/errors.js";
 import { parseConfig, parseObject } from "../../../config/load.js";
 import { stackFileConfig } from "../../../config/stack-file.js";
 import { secretOf, useMocks, valueOf } from "../../kit/mocks.js";
+import { ACCOUNT, CREATOR, invokes } from "./eks-aws.js";
+import { graph } from "./eks-graph.js";
 
-const ACCOUNT = "123456789012";
 const mocks = await useMocks({
   stack: "prod",
+  invokes,
   outputs: (r) => {
     const arn = `arn:aws:test::${ACCOUNT}:${r.type}/${r.name}`;
     if (r.type === "aws:eks/cluster:Cluster") {
@@ -31,6 +34,7 @@ const mocks = await useMocks({
 });
 
 const { target } = await import("../../../providers/eks/index.js");
+const k8s = await import("@pulumi/kubernetes");
 const plan = await import("../../../providers/eks/plan.js");
 const { renderKubeconfig } = await import("../../../providers/eks/kubeconfig.js");
 
@@ -55,6 +59,7 @@ const prodInput = {
       minSize: 1,
       maxSize: 6,
       desiredSize: 2,
+      maxUnavailablePercentage: 25,
       capacityType: "SPOT",
       labels: { tier: "apps" },
       taints: [
@@ -70,12 +75,25 @@ function settingsOf(eks: Record<string, unknown>) {
   return parseObject({ target: "eks", eks }).settings as Parameters<typeof target.create>[1];
 }
 
-/** Records each resource's `protect` option and parent (resource options never reach the mocks). */
-const seen = new Map<string, { protect: boolean | undefined; parent: pulumi.Resource | undefined }>();
+/** Records each resource's options that never reach the mocks: protect, parent, ignoreChanges. */
+const seen = new Map<
+  string,
+  {
+    protect: boolean | undefined;
+    parent: pulumi.Resource | undefined;
+    ignoreChanges: string[] | undefined;
+    deleteBeforeReplace: boolean | undefined;
+  }
+>();
 const record = {
   transformations: [
     (a: pulumi.ResourceTransformationArgs) =>
-      void seen.set(`${a.type}::${a.name}`, { protect: a.opts.protect, parent: a.opts.parent }) as undefined,
+      void seen.set(`${a.type}::${a.name}`, {
+        protect: a.opts.protect,
+        parent: a.opts.parent,
+        ignoreChanges: a.opts.ignoreChanges,
+        deleteBeforeReplace: (a.opts as pulumi.CustomResourceOptions).deleteBeforeReplace,
+      }) as undefined,
   ],
 };
 
@@ -95,6 +113,7 @@ const eph = target.create(
     ebsCsiDriver: false,
     secretsEncryption: false,
     clusterCreatorAdmin: false,
+    admins: [CREATOR],
   }),
   { stack: "ci-123", ephemeral: true, secrets: {} },
   record,
@@ -105,6 +124,7 @@ const byo = target.create(
     region: "us-east-1",
     availabilityZones: ["us-east-1a", "us-east-1b"],
     clusterName: "byo",
+    version: "1.35",
     endpointPublicAccess: false,
     network: {
       existingVpc: { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0aaa1111", "subnet-0bbb2222"] },
@@ -113,6 +133,23 @@ const byo = target.create(
   { stack: "byo", ephemeral: false, secrets: {} },
   record,
 );
+// What bootstrap and workloads create through the cluster's provider: the objects that hold
+// cloud resources (a load balancer, an EBS volume) and must go before the cluster's machinery.
+const onCluster = { provider: prod.provider };
+new k8s.core.v1.Service("app-lb", { spec: { type: "LoadBalancer", ports: [{ port: 80 }] } }, onCluster);
+new k8s.core.v1.PersistentVolumeClaim(
+  "app-data",
+  { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
+  onCluster,
+);
+new k8s.apiextensions.CustomResource(
+  "app-gateway",
+  { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", spec: { gatewayClassName: "envoy", listeners: [] } },
+  onCluster,
+);
+// kuar's own add-ons on top, as index.ts builds them, so the destroy order is checked for them too.
+const { Bootstrap } = await import("../../../bootstrap/index.js");
+new Bootstrap("kuar", { cluster: prod, addons: parseObject({ target: "eks", eks: prodInput }).addons, secrets: {} });
 await valueOf(prod.kubeconfig);
 await mocks.settle();
 
@@ -186,6 +223,8 @@ describe("network", () => {
     assert.equal(c["vpcConfig"]["endpointPublicAccess"], false);
     assert.equal(c["vpcConfig"]["publicAccessCidrs"], undefined);
     assert.equal(await valueOf(byo.name), "byo");
+    const read = mocks.invoked.filter((i) => i.token === "aws:ec2/getSubnet:getSubnet").map((i) => i.inputs["id"]);
+    assert.deepEqual(read, ["subnet-0aaa1111", "subnet-0bbb2222"], "its subnets are checked at preview");
   });
 });
 
@@ -205,7 +244,7 @@ describe("control plane", () => {
 
   test("access entries instead of aws-auth, KMS envelope encryption of secrets, control plane logs", () => {
     const c = mocks.one(T.cluster, "kuar-eks").inputs;
-    assert.deepEqual(c["accessConfig"], { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true });
+    assert.deepEqual(c["accessConfig"], { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false });
     assert.deepEqual(c["encryptionConfig"], {
       provider: { keyArn: `arn:aws:test::${ACCOUNT}:aws:kms/key:Key/kuar-secrets` },
       resources: ["secrets"],
@@ -224,6 +263,43 @@ describe("control plane", () => {
     const assoc = mocks.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "kuar-admin-0").inputs;
     assert.equal(assoc["policyArn"], "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
     assert.deepEqual(assoc["accessScope"], { type: "cluster" });
+  });
+
+  test("the creator gets an entry kuar manages, for the IAM role behind its session (path kept)", () => {
+    const entry = mocks.one("aws:eks/accessEntry:AccessEntry", "kuar-creator").inputs;
+    assert.equal(entry["principalArn"], CREATOR);
+    assert.equal(entry["type"], "STANDARD");
+    const assoc = mocks.one("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "kuar-creator").inputs;
+    assert.equal(assoc["principalArn"], CREATOR);
+    assert.equal(assoc["policyArn"], "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy");
+    assert.equal(mocks.named("eph-creator").length, 0, "clusterCreatorAdmin false: no creator entry");
+    // eph lists the creator in admins instead: still exactly one entry for that principal.
+    const ephEntries = of("aws:eks/accessEntry:AccessEntry", "eph").map((r) => r.inputs["principalArn"]);
+    assert.deepEqual(ephEntries, [CREATOR]);
+  });
+
+  test("toggling clusterCreatorAdmin never touches the cluster: the bootstrap flag is constant and ignored", () => {
+    // bootstrapClusterCreatorAdminPermissions is create-only (a change replaces the cluster).
+    for (const c of ["kuar-eks", "eph-eks", "byo-eks"]) {
+      assert.deepEqual(mocks.one(T.cluster, c).inputs["accessConfig"], {
+        authenticationMode: "API",
+        bootstrapClusterCreatorAdminPermissions: false,
+      });
+      assert.ok(
+        seen.get(`${T.cluster}::${c}`)?.ignoreChanges?.includes("accessConfig.bootstrapClusterCreatorAdminPermissions"),
+        `${c} ignores the bootstrap flag (clusters made with true keep it)`,
+      );
+    }
+  });
+
+  test("lookups go through their own provider (the main one waits for them), which no resource uses", () => {
+    const lookup = mocks.one("pulumi:providers:aws", "kuar-lookup").inputs;
+    assert.equal(lookup["region"], "eu-west-1");
+    assert.equal(lookup["defaultTags"], undefined);
+    const aws = graph.invokes.filter((i) => i.token.startsWith("aws:"));
+    assert.ok(aws.length >= 3 * 8, "every cluster looks up identity, regions, zones, versions, its cluster, add-ons");
+    for (const i of aws) assert.match(i.provider, /pulumi:providers:aws::(kuar|eph|byo)-lookup::/, i.token);
+    for (const r of mocks.resources) assert.doesNotMatch(r.provider ?? "", /-lookup::/, `${r.type} ${r.name}`);
   });
 
   test("AWS resources use a provider built from the settings' region", () => {
@@ -358,6 +434,19 @@ describe("node groups", () => {
     ]);
   });
 
+  test("updates replace one node at a time unless a percentage is given", () => {
+    assert.deepEqual(mocks.one(T.nodeGroup, "kuar-system").inputs["updateConfig"], { maxUnavailable: 1 });
+    assert.deepEqual(mocks.one(T.nodeGroup, "kuar-workload").inputs["updateConfig"], { maxUnavailablePercentage: 25 });
+  });
+
+  test("a node group is auto-named and replaced create-before-delete (no fixed name, no deleteBeforeReplace)", () => {
+    for (const g of ["kuar-system", "kuar-workload"]) {
+      assert.equal(mocks.one(T.nodeGroup, g).inputs["nodeGroupName"], undefined, g);
+      assert.equal(seen.get(`${T.nodeGroup}::${g}`)?.deleteBeforeReplace, undefined, g);
+      assert.deepEqual(seen.get(`${T.nodeGroup}::${g}`)?.ignoreChanges, ["scalingConfig.desiredSize"]);
+    }
+  });
+
   test("defaults: a system and a workload group on AL2023 x86", () => {
     const groups = of(T.nodeGroup, "eph").map((r) => [r.name, r.inputs["amiType"], r.inputs["capacityType"]]);
     assert.deepEqual(groups, [
@@ -394,6 +483,114 @@ describe("node groups", () => {
       plan.amiTypeFor({ instanceTypes: ["g5.xlarge"], amiType: "AL2023_x86_64_NVIDIA" }),
       "AL2023_x86_64_NVIDIA",
     );
+  });
+});
+
+describe("add-ons", () => {
+  const versionOf = (name: string) => mocks.one(T.addon, name).inputs["addonVersion"];
+
+  test("every add-on is pinned to the newest build EKS offers for the cluster's version", () => {
+    for (const a of ["vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver"]) {
+      assert.equal(versionOf(`kuar-${a}`), `v1.2.0-${a}-eksbuild.1`, a);
+    }
+    assert.equal(versionOf("eph-eks-pod-identity-agent"), "v1.2.0-eks-pod-identity-agent-eksbuild.1");
+    const lookups = mocks.invoked.filter((i) => i.token === "aws:eks/getAddonVersion:getAddonVersion");
+    assert.equal(lookups.length, 12, "one lookup per add-on of each of the three clusters");
+    for (const l of lookups) assert.equal(l.inputs["mostRecent"], true);
+  });
+
+  test("raising version moves every add-on with it", () => {
+    for (const a of ["vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver"]) {
+      assert.equal(mocks.one(T.cluster, "byo-eks").inputs["version"], "1.35");
+      assert.equal(versionOf(`byo-${a}`), `v1.3.0-${a}-eksbuild.1`, a);
+      assert.notEqual(versionOf(`byo-${a}`), versionOf(`kuar-${a}`));
+    }
+  });
+
+  test("vpc-cni enforces NetworkPolicies (its network policy agent is off by default)", () => {
+    for (const c of ["kuar", "eph", "byo"]) {
+      const values = JSON.parse(mocks.one(T.addon, `${c}-vpc-cni`).inputs["configurationValues"]);
+      assert.deepEqual(values, { enableNetworkPolicy: "true" });
+    }
+    assert.equal(mocks.one(T.addon, "kuar-coredns").inputs["configurationValues"], undefined);
+  });
+});
+
+describe("dependency graph", () => {
+  const node = (type: string, name: string) => graph.find(type, name);
+  const provider = () => node("pulumi:providers:kubernetes", "kuar-k8s");
+  const objects = () => [
+    node("kubernetes:core/v1:Service", "app-lb"),
+    node("kubernetes:core/v1:PersistentVolumeClaim", "app-data"),
+    node("kubernetes:gateway.networking.k8s.io/v1:Gateway", "app-gateway"),
+    node("kubernetes:storage.k8s.io/v1:StorageClass", "kuar-gp3"),
+  ];
+  const machinery = () => [
+    ...["kuar-creator", "kuar-admin-0"].flatMap((n) => [
+      node("aws:eks/accessEntry:AccessEntry", n),
+      node("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", n),
+    ]),
+    node(T.nodeGroup, "kuar-system"),
+    node(T.nodeGroup, "kuar-workload"),
+    node(T.addon, "kuar-coredns"),
+    node(T.addon, "kuar-aws-ebs-csi-driver"),
+    node(T.addon, "kuar-vpc-cni"),
+    node(T.cluster, "kuar-eks"),
+  ];
+
+  test("the Kubernetes provider waits for access entries, node groups, CoreDNS and the CSI driver", () => {
+    for (const m of machinery()) assert.ok(graph.needs(provider(), m), `provider needs ${m.name}`);
+  });
+
+  test("up: every Kubernetes object comes after all of that; nothing of it waits for an object", () => {
+    for (const o of objects()) {
+      for (const m of machinery()) {
+        assert.ok(graph.needs(o, m), `${o.name} is created after (deleted before) ${m.name}`);
+        assert.ok(!graph.needs(m, o), `${m.name} must not wait for ${o.name}`);
+      }
+      assert.ok(!graph.needs(provider(), o));
+    }
+  });
+
+  test("destroy: objects, then the add-ons that run on nodes, then node groups, then networking add-ons, then the cluster", () => {
+    const order = graph.destroyOrder().map((n) => n.name);
+    const at = (name: string) => {
+      const i = order.indexOf(name);
+      assert.ok(i >= 0, `${name} is in the graph`);
+      return i;
+    };
+    const stages = [
+      ["app-lb", "app-data", "app-gateway", "kuar-gp3"],
+      ["kuar-k8s"],
+      ["kuar-coredns", "kuar-aws-ebs-csi-driver"],
+      ["kuar-system", "kuar-workload"],
+      ["kuar-vpc-cni", "kuar-kube-proxy"],
+      ["kuar-eks"],
+    ];
+    for (let i = 1; i < stages.length; i++) {
+      for (const before of stages[i - 1]!) {
+        for (const after of stages[i]!) assert.ok(at(before) < at(after), `${before} is deleted before ${after}`);
+      }
+    }
+    // kuar's bootstrap: every object it creates goes before the node groups; Gateways before their controller.
+    const k8sObjects = [...graph.nodes.values()].filter(
+      (n) => n.type.startsWith("kubernetes:") && !/^(byo|eph)-/.test(n.name),
+    );
+    assert.ok(k8sObjects.length > 20, "bootstrap's objects are in the graph");
+    for (const o of k8sObjects) {
+      for (const m of machinery()) assert.ok(graph.needs(o, m), `${o.type} ${o.name} goes before ${m.name}`);
+    }
+    const controller = [...graph.nodes.values()].filter(
+      (n) => n.type === "kubernetes:helm.sh/v4:Chart" && /gateway/.test(n.name),
+    );
+    assert.equal(controller.length, 1, "one gateway controller chart");
+    for (const g of k8sObjects.filter((n) => /gateway\.networking\.k8s\.io\/v1:Gateway(Class)?$/.test(n.type))) {
+      if (g.name === "app-gateway") continue; // the test's own Gateway stands for a workload's
+      assert.ok(graph.needs(g, controller[0]!), `${g.type} ${g.name} is deleted while its controller runs`);
+    }
+    // The cluster outlives its access entries; the VPC outlives the cluster.
+    assert.ok(at("kuar-admin-0") < at("kuar-eks"));
+    assert.ok(at("kuar-eks") < at("kuar-vpc"));
   });
 });
 
@@ -513,6 +710,22 @@ describe("example stack", () => {
         ["workload", "SPOT"],
       ],
     );
+  });
+});
+
+describe("CI example stack", () => {
+  test("stacks/Pulumi.eks-ci.yaml validates, is reachable from a runner without a fixed egress, and names no cluster", () => {
+    const { raw } = stackFileConfig(new URL("../../../stacks/Pulumi.eks-ci.yaml", import.meta.url).pathname);
+    const c = parseConfig(raw);
+    assert.equal(c.target, "eks");
+    const s = c.settings as Parameters<typeof target.create>[1];
+    // A documentation range (RFC 5737) in publicAccessCidrs would admit no runner at all.
+    assert.equal(s.restrictPublicEndpoint, false);
+    assert.equal(s.publicAccessCidrs, undefined);
+    assert.equal(s.endpointPrivateAccess, true, "nodes still reach the API privately");
+    assert.equal(s.clusterName, undefined, "each ephemeral stack names its own cluster");
+    assert.deepEqual([s.availabilityZones.length, s.network.natGateways], [2, "single"]);
+    assert.ok(s.nodeGroups.every((g) => g.capacityType === "ON_DEMAND" && g.minSize >= 2));
   });
 });
 
@@ -676,6 +889,91 @@ describe("bad config", () => {
         },
       }),
       /kuar:eks\.network\.vpcCidr: cannot be combined with network\.existingVpc/,
+    );
+  });
+
+  // CreateAccessEntry (EKS API reference): "You can't use the STS session principal type".
+  test("fails when an admin is an STS assumed-role session ARN, naming the role ARN to use", () => {
+    assert.match(
+      problem({ admins: [`arn:aws:sts::${ACCOUNT}:assumed-role/Admin/jane`] }),
+      /kuar:eks\.admins\[0\]: is an STS session ARN; EKS access entries and --role-arn need the IAM role itself, got "arn:aws:sts::123456789012:assumed-role\/Admin\/jane"\. Use the role: pulumi config set --path 'kuar:eks\.admins\[0\]' arn:aws:iam::123456789012:role\/Admin \(add the role's path if it has one: aws iam get-role --role-name Admin --query Role\.Arn\)\./,
+    );
+  });
+
+  test("fails when kubeconfigRoleArn is an STS session or an IAM user", () => {
+    assert.match(
+      problem({ kubeconfigRoleArn: `arn:aws-cn:sts::${ACCOUNT}:assumed-role/ops/x` }),
+      /kuar:eks\.kubeconfigRoleArn: is an STS session ARN.*pulumi config set --path 'kuar:eks\.kubeconfigRoleArn' arn:aws-cn:iam::123456789012:role\/ops /,
+    );
+    assert.match(
+      problem({ kubeconfigRoleArn: `arn:aws:iam::${ACCOUNT}:user/jane` }),
+      /kuar:eks\.kubeconfigRoleArn: is an IAM user; --role-arn assumes a role/,
+    );
+    assert.match(
+      problem({ admins: [`arn:aws:sts::${ACCOUNT}:federated-user/bob`] }),
+      /kuar:eks\.admins\[0\]: is not an IAM role or user ARN \(STS session and federated-user ARNs cannot be given access\)/,
+    );
+  });
+
+  test("accepts IAM roles with a path and IAM users as admins", () => {
+    assert.doesNotThrow(() =>
+      parseObject({
+        target: "eks",
+        eks: {
+          ...base,
+          admins: [CREATOR, `arn:aws:iam::${ACCOUNT}:user/jane`, `arn:aws-us-gov:iam::${ACCOUNT}:role/x`],
+        },
+      }),
+    );
+  });
+
+  // "An IAM principal can't be included in more than one access entry" (EKS user guide, creating access entries).
+  test("fails when an admin is listed twice", () => {
+    const arn = `arn:aws:iam::${ACCOUNT}:role/platform-admin`;
+    assert.match(
+      problem({ admins: [arn, arn] }),
+      /kuar:eks\.admins\[1\]: repeats admins\[0\]; EKS allows one access entry per principal/,
+    );
+  });
+
+  test("fails when an explicit amiType cannot boot the instance types", () => {
+    assert.match(
+      problem({
+        nodeGroups: [{ name: "a", instanceTypes: ["m7i.large", "m7g.large"], amiType: "AL2023_ARM_64_STANDARD" }],
+      }),
+      /kuar:eks\.nodeGroups\[0\]\.instanceTypes: includes m7i\.large, which cannot boot the arm64 AMI type AL2023_ARM_64_STANDARD/,
+    );
+    assert.doesNotThrow(() =>
+      parseObject({
+        target: "eks",
+        eks: { ...base, nodeGroups: [{ name: "gpu", instanceTypes: ["g5.xlarge"], amiType: "AL2023_x86_64_NVIDIA" }] },
+      }),
+    );
+  });
+
+  // NodegroupUpdateConfig (EKS API): maxUnavailable 1-100 or maxUnavailablePercentage 1-100, one of them.
+  test("fails when maxUnavailable and maxUnavailablePercentage are both set, or out of range", () => {
+    assert.match(
+      problem({ nodeGroups: [{ name: "a", maxUnavailable: 2, maxUnavailablePercentage: 50 }] }),
+      /kuar:eks\.nodeGroups\[0\]\.maxUnavailablePercentage: is set together with maxUnavailable \(2\); EKS takes one of the two/,
+    );
+    assert.match(problem({ nodeGroups: [{ name: "a", maxUnavailable: 0 }] }), /nodeGroups\[0\]\.maxUnavailable: /);
+    assert.match(
+      problem({ nodeGroups: [{ name: "a", maxUnavailablePercentage: 101 }] }),
+      /nodeGroups\[0\]\.maxUnavailablePercentage: /,
+    );
+  });
+
+  // NodeGroup taints (EKS API, @pulumi/aws NodeGroupTaint): at most 50, key and value at most 63 characters.
+  test("fails when a node group has too many taints or a taint key is too long", () => {
+    const taints = Array.from({ length: 51 }, (_, i) => ({ key: `k${i}`, effect: "NoSchedule" }));
+    assert.match(
+      problem({ nodeGroups: [{ name: "a", taints }] }),
+      /nodeGroups\[0\]\.taints: lists more than 50 taints/,
+    );
+    assert.match(
+      problem({ nodeGroups: [{ name: "a", taints: [{ key: "k".repeat(64), effect: "NoSchedule" }] }] }),
+      /nodeGroups\[0\]\.taints\[0\]\.key: is longer than 63 characters/,
     );
   });
 
