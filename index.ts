@@ -2,6 +2,7 @@
  * kuar: config -> cluster -> bootstrap -> workloads -> stack outputs.
  * Config is read and validated once; nothing registers if it is wrong.
  */
+import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { Bootstrap } from "./bootstrap/index.js";
 import { readStackConfig } from "./config/load.js";
@@ -18,6 +19,12 @@ const cluster = definition.create("kuar", config.settings, {
   ephemeral: config.ephemeral,
   secrets: { k3sToken: secrets.k3sToken },
 });
+// The capability checks ran on the target's prediction; a cluster reporting otherwise is a kuar bug.
+if (!isDeepStrictEqual(cluster.capabilities, config.capabilities)) {
+  throw new Error(
+    `target ${config.target} reports capabilities ${JSON.stringify(cluster.capabilities)} but predicted ${JSON.stringify(config.capabilities)} from its settings; its info.ts capabilities() and its cluster must agree`,
+  );
+}
 
 const bootstrap = new Bootstrap("kuar", {
   cluster,

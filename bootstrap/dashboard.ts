@@ -62,6 +62,16 @@ export class Dashboard extends pulumi.ComponentResource {
             serviceAccount: { create: false, name: sa.metadata.name },
             clusterRoleBinding: { create: false },
             resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+            // The chart's defaults set only the user; add the rest of the "restricted" profile.
+            podSecurityContext: { seccompProfile: { type: "RuntimeDefault" } },
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 100,
+              runAsGroup: 101,
+              privileged: false,
+              allowPrivilegeEscalation: false,
+              capabilities: { drop: ["ALL"] },
+            },
           }),
           { parent: this, dependsOn: [...dependsOn, ...(args.chartDependsOn ?? []), binding] },
         ),

@@ -173,7 +173,10 @@ export class CoreDns extends pulumi.ComponentResource {
                   securityContext: {
                     allowPrivilegeEscalation: false,
                     readOnlyRootFilesystem: true,
-                    capabilities: { drop: ["ALL"] },
+                    // The image's /coredns carries the file capability cap_net_bind_service=+ep;
+                    // the kernel refuses to exec such a binary (EPERM) when that capability is not
+                    // in the bounding set, so dropping ALL without adding it back never starts.
+                    capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] },
                   },
                   volumeMounts: [{ name: "config", mountPath: "/etc/coredns", readOnly: true }],
                 },

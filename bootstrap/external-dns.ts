@@ -16,14 +16,37 @@ export interface ExternalDnsArgs {
   domainFilters: string[];
   /** Owner ID written to TXT records. @default "kuar" */
   txtOwnerId?: string;
-  /** Secret whose keys become the provider's environment. @default none (workload identity, IRSA...) */
+  /** Secret holding the provider's credentials. @default none (workload identity, IRSA...) */
   credentialsSecret?: string;
+  /** Keys of `credentialsSecret`, each exposed as the environment variable of the same name. @default [] */
+  credentialsKeys?: string[];
   /** "upsert-only" never deletes records. @default "upsert-only" */
   policy?: "upsert-only" | "sync";
   /** Watch Gateway API routes (needs the Gateway API CRDs). @default true */
   gatewayRoutes?: boolean;
   /** Resources the chart waits for. @default [] */
   dependsOn?: pulumi.Resource[];
+}
+
+/**
+ * The chart's values. Chart 1.19.0 renders the container's environment from `env` only (no
+ * `envFrom`, and its schema lets unknown keys through, so Helm would drop one silently): each
+ * credential key becomes one `env` entry read from the Secret.
+ */
+export function externalDnsValues(args: Omit<ExternalDnsArgs, "namespace" | "dependsOn">): Record<string, unknown> {
+  const secret = args.credentialsSecret;
+  const env = secret
+    ? (args.credentialsKeys ?? []).map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: secret, key } } }))
+    : [];
+  return {
+    provider: { name: args.provider },
+    domainFilters: args.domainFilters,
+    txtOwnerId: args.txtOwnerId ?? "kuar",
+    policy: args.policy ?? "upsert-only",
+    sources: (args.gatewayRoutes ?? true) ? ["service", "gateway-httproute"] : ["service"],
+    ...(env.length ? { env } : {}),
+    resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+  };
 }
 
 export class ExternalDns extends pulumi.ComponentResource {
@@ -33,16 +56,11 @@ export class ExternalDns extends pulumi.ComponentResource {
     super("kuar:bootstrap:ExternalDns", name, {}, opts);
     const chart = new k8s.helm.v4.Chart(
       `${name}`,
-      chartArgs(charts.externalDns, args.namespace, {
-        provider: { name: args.provider },
-        domainFilters: args.domainFilters,
-        txtOwnerId: args.txtOwnerId ?? "kuar",
-        policy: args.policy ?? "upsert-only",
-        sources: (args.gatewayRoutes ?? true) ? ["service", "gateway-httproute"] : ["service"],
-        ...(args.credentialsSecret ? { envFrom: [{ secretRef: { name: args.credentialsSecret } }] } : {}),
-        resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-      }),
-      { parent: this, dependsOn: args.dependsOn ?? [] },
+      chartArgs(charts.externalDns, args.namespace, externalDnsValues(args)),
+      {
+        parent: this,
+        dependsOn: args.dependsOn ?? [],
+      },
     );
     this.ready = [chart];
     this.registerOutputs({});

@@ -39,6 +39,16 @@ export function gatewayListeners(l: ListenerInputs): Record<string, unknown>[] {
   return listeners;
 }
 
+/**
+ * Values for the gateway-helm chart. Pulumi applies Helm hooks as ordinary objects, so the
+ * certgen Job (a pre-install hook) becomes a managed Job; the chart's default
+ * `ttlSecondsAfterFinished: 30` would have Kubernetes delete it, and every refresh would then
+ * find it gone and the next up run it again. Null drops the setting: the finished Job stays.
+ */
+export function envoyGatewayValues(): Record<string, unknown> {
+  return { certgen: { job: { ttlSecondsAfterFinished: null } } };
+}
+
 export interface GatewayArgs {
   /** Namespace for the controller, its proxies and the Gateway. */
   namespace: string;
@@ -63,10 +73,11 @@ export class Gateway extends pulumi.ComponentResource {
   constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kuar:bootstrap:Gateway", name, {}, opts);
     const serviceType = args.serviceType ?? "LoadBalancer";
-    this.chart = new k8s.helm.v4.Chart(`${name}-envoy-gateway`, chartArgs(charts.envoyGateway, args.namespace, {}), {
-      parent: this,
-      dependsOn: args.dependsOn ?? [],
-    });
+    this.chart = new k8s.helm.v4.Chart(
+      `${name}-envoy-gateway`,
+      chartArgs(charts.envoyGateway, args.namespace, envoyGatewayValues()),
+      { parent: this, dependsOn: args.dependsOn ?? [] },
+    );
     const afterChart: pulumi.CustomResourceOptions & { dependsOn: pulumi.Resource[] } = {
       parent: this,
       dependsOn: [this.chart],

@@ -7,12 +7,13 @@ import * as pulumi from "@pulumi/pulumi";
 import type { KubernetesCluster } from "../providers/contract.js";
 import { CertManager } from "./cert-manager.js";
 import { Dashboard } from "./dashboard.js";
-import { CoreDns } from "./dns.js";
+import { CoreDns, DNS_PORT } from "./dns.js";
 import { ExternalDns } from "./external-dns.js";
 import { Gateway } from "./gateway.js";
 import { MetalLb } from "./metallb.js";
 import { MetricsServer } from "./metrics.js";
 import { Namespaces } from "./namespaces.js";
+import { clusterDns } from "./network.js";
 import { planAddons, type AddonId, type Skip } from "./plan.js";
 import type { Platform } from "./platform.js";
 import { addonsSchema, type AddonsConfig } from "./schema.js";
@@ -54,6 +55,7 @@ export class Bootstrap extends pulumi.ComponentResource {
         apps: a.namespaces.apps,
         networkPolicies: a.namespaces.networkPolicies,
         egress: a.namespaces.egress,
+        dns: clusterDns(on.coredns, DNS_PORT),
       },
       child,
     );
@@ -178,7 +180,9 @@ export class Bootstrap extends pulumi.ComponentResource {
           txtOwnerId: a.externalDns.txtOwnerId,
           policy: a.externalDns.policy,
           gatewayRoutes: on["envoy-gateway"],
-          ...(a.externalDns.credentialsSecret ? { credentialsSecret: a.externalDns.credentialsSecret } : {}),
+          ...(a.externalDns.credentialsSecret
+            ? { credentialsSecret: a.externalDns.credentialsSecret, credentialsKeys: a.externalDns.credentialsKeys }
+            : {}),
           dependsOn: waitFor("external-dns"),
         },
         child,

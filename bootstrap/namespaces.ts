@@ -1,9 +1,10 @@
 /**
  * The system namespace for add-ons and the apps namespace for workloads, with Pod Security
- * Admission labels and the apps namespace's default NetworkPolicies.
+ * Admission labels and the apps namespace's default NetworkPolicies (network.ts).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { appsNetworkPolicies, clusterDns, GATEWAY_NAMESPACE_LABELS, type DnsPeer } from "./network.js";
 
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
 
@@ -22,55 +23,6 @@ export function namespaceLabels(level: PodSecurityLevel): Record<string, string>
   return { "app.kubernetes.io/part-of": "kuar", "app.kubernetes.io/managed-by": "pulumi", ...podSecurityLabels(level) };
 }
 
-type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
-
-const NAME_LABEL = "kubernetes.io/metadata.name";
-
-export interface PolicyInputs {
-  /** Namespace the Gateway's proxies run in. */
-  gatewayNamespace: string;
-  /** "restricted": egress only within the namespace and to DNS; "open": no egress policy. */
-  egress: "restricted" | "open";
-}
-
-/**
- * The apps namespace's default NetworkPolicies, by short name. Ingress is denied unless it comes
- * from the same namespace or the Gateway's; with restricted egress, pods reach only each other and DNS.
- */
-export function appsNetworkPolicies(p: PolicyInputs): Record<string, NetworkPolicySpec> {
-  const sameNamespace = [{ podSelector: {} }];
-  const policies: Record<string, NetworkPolicySpec> = {
-    "default-deny-ingress": { podSelector: {}, policyTypes: ["Ingress"] },
-    "allow-same-namespace": {
-      podSelector: {},
-      policyTypes: p.egress === "restricted" ? ["Ingress", "Egress"] : ["Ingress"],
-      ingress: [{ from: sameNamespace }],
-      ...(p.egress === "restricted" ? { egress: [{ to: sameNamespace }] } : {}),
-    },
-    "allow-from-gateway": {
-      podSelector: {},
-      policyTypes: ["Ingress"],
-      ingress: [{ from: [{ namespaceSelector: { matchLabels: { [NAME_LABEL]: p.gatewayNamespace } } }] }],
-    },
-  };
-  if (p.egress === "restricted") {
-    // Any destination on port 53: cluster DNS may be a Service, a node-local cache or a cloud resolver.
-    policies["allow-dns-egress"] = {
-      podSelector: {},
-      policyTypes: ["Egress"],
-      egress: [
-        {
-          ports: [
-            { protocol: "UDP", port: 53 },
-            { protocol: "TCP", port: 53 },
-          ],
-        },
-      ],
-    };
-  }
-  return policies;
-}
-
 export interface NamespacesArgs {
   /** Namespace for add-ons. @default "kuar-system" */
   system?: string;
@@ -80,6 +32,8 @@ export interface NamespacesArgs {
   networkPolicies?: boolean;
   /** Egress policy for apps. @default "restricted" */
   egress?: "restricted" | "open";
+  /** Cluster DNS, which restricted egress lets apps reach. @default the cluster's own kube-dns pods on port 53 */
+  dns?: DnsPeer;
 }
 
 export class Namespaces extends pulumi.ComponentResource {
@@ -94,7 +48,8 @@ export class Namespaces extends pulumi.ComponentResource {
     const appsName = args.apps ?? "apps";
     const system = new k8s.core.v1.Namespace(
       `${name}-system`,
-      { metadata: { name: systemName, labels: namespaceLabels("baseline") } },
+      // The Gateway's proxies run here; the label is what app policies admit them by.
+      { metadata: { name: systemName, labels: { ...namespaceLabels("baseline"), ...GATEWAY_NAMESPACE_LABELS } } },
       { parent: this },
     );
     const apps = new k8s.core.v1.Namespace(
@@ -105,7 +60,7 @@ export class Namespaces extends pulumi.ComponentResource {
     const policies =
       (args.networkPolicies ?? true)
         ? Object.entries(
-            appsNetworkPolicies({ gatewayNamespace: systemName, egress: args.egress ?? "restricted" }),
+            appsNetworkPolicies({ egress: args.egress ?? "restricted", dns: args.dns ?? clusterDns(false, 53) }),
           ).map(
             ([short, spec]) =>
               new k8s.networking.v1.NetworkPolicy(

@@ -15,6 +15,13 @@ export const domainName = matching(
   "Use lowercase labels of letters, digits and dashes joined by dots, without a trailing dot or scheme.",
 );
 
+/** An environment variable name such as `CF_API_TOKEN`. */
+const envName = matching(
+  /^[A-Za-z_][A-Za-z0-9_]*$/,
+  'expected an environment variable name such as "CF_API_TOKEN"',
+  "Use letters, digits and underscores, not starting with a digit.",
+);
+
 /** A DNS name that may start with `*.` (certificate names). */
 const certificateName = z.string().refine((s) => domainName.safeParse(s.startsWith("*.") ? s.slice(2) : s).success, {
   message: 'expected a DNS name such as "ghost.kuar.example.com" or "*.kuar.example.com"',
@@ -211,8 +218,13 @@ export const addonsSchema = z
         domainFilters: z.array(domainName).optional(),
         /** Owner ID in TXT records, so two clusters never fight over a zone. @default "kuar" */
         txtOwnerId: dnsLabel.default("kuar"),
-        /** Secret in the system namespace whose keys become the provider's environment (e.g. `CF_API_TOKEN`). @default none */
+        /** Secret in the system namespace holding the provider's credentials; create it yourself. @default none (workload identity) */
         credentialsSecret: dnsLabel.optional(),
+        /**
+         * Keys of `credentialsSecret`, each passed to external-dns as the environment variable of the
+         * same name (e.g. `["CF_API_TOKEN"]`). Required with `credentialsSecret`. @default []
+         */
+        credentialsKeys: z.array(envName).default([]),
         /** `"upsert-only"` never deletes records; `"sync"` also deletes the ones it owns. @default "upsert-only" */
         policy: z.enum(["upsert-only", "sync"]).default("upsert-only"),
       })
@@ -264,6 +276,23 @@ export const addonsSchema = z
           `List the app hostnames, e.g. ["ghost.${a.domain}", "parse.${a.domain}"], or set certManager.acme.dns01.`,
         );
       }
+    }
+    const dns = a.externalDns;
+    if (dns.credentialsSecret && dns.credentialsKeys.length === 0) {
+      problem(
+        ["externalDns", "credentialsKeys"],
+        [],
+        `must name at least one key of the Secret "${dns.credentialsSecret}": each becomes an environment variable of external-dns (the chart sets only env, so a whole Secret cannot be passed)`,
+        "List the keys the provider reads, e.g. pulumi config set --path 'kuar:addons.externalDns.credentialsKeys[0]' CF_API_TOKEN.",
+      );
+    }
+    if (!dns.credentialsSecret && dns.credentialsKeys.length > 0) {
+      problem(
+        ["externalDns", "credentialsSecret"],
+        undefined,
+        "is required when externalDns.credentialsKeys is set: the keys are read from that Secret",
+        "Name the Secret in the system namespace: pulumi config set --path 'kuar:addons.externalDns.credentialsSecret' <secret-name>.",
+      );
     }
     if (a.externalDns.enabled && !a.externalDns.provider) {
       problem(

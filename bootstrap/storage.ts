@@ -15,6 +15,14 @@ export function localPathConfig(path: string): string {
   return JSON.stringify({ nodePathMap: [{ node: "DEFAULT_PATH_FOR_NON_LISTED_NODES", paths: [path] }] }, null, 2);
 }
 
+/**
+ * The provisioner's command line. Helper pods mount their setup/teardown scripts from the
+ * ConfigMap named by `--configmap-name`, whose default ("local-path-config") is not ours.
+ */
+export function provisionerCommand(configMap: string): string[] {
+  return ["local-path-provisioner", "start", "--config", "/etc/config/config.json", "--configmap-name", configMap];
+}
+
 const SETUP = `#!/bin/sh
 set -eu
 mkdir -m 0777 -p "$VOL_DIR"
@@ -152,7 +160,7 @@ export class LocalPathStorage extends pulumi.ComponentResource {
                 {
                   name: "local-path-provisioner",
                   image: images.localPathProvisioner,
-                  command: ["local-path-provisioner", "start", "--config", "/etc/config/config.json"],
+                  command: provisionerCommand(name),
                   env: [
                     { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
                     { name: "CONFIG_MOUNT_PATH", value: "/etc/config/" },

@@ -4,6 +4,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
+import { planProblems } from "../bootstrap/plan.js";
+import { addonsSchema } from "../bootstrap/schema.js";
+import type { ClusterCapabilities } from "../providers/contract.js";
 import { targetByName, type TargetName } from "../providers/registry.js";
 import { ConfigError, configPath, problemFromIssue, schemaKeysAt, type ConfigProblem } from "./errors.js";
 import { baseSchema, secretKeys, type BaseConfig, type SecretKey } from "./schema.js";
@@ -14,6 +17,8 @@ export interface KuarConfig extends Omit<BaseConfig, TargetName> {
   target: TargetName;
   /** The chosen target's settings, parsed by its own schema. */
   settings: unknown;
+  /** What the cluster will report, predicted from the settings (the target's `capabilities`). */
+  capabilities: ClusterCapabilities;
 }
 
 export interface ParseOptions {
@@ -43,14 +48,23 @@ export function parseObject(input: Record<string, unknown>, opts: ParseOptions =
   // The chosen target's settings are checked even when the base failed, so one run lists everything.
   const targetName = (base.success ? base.data.target : (input["target"] ?? "local")) as string;
   let settings: unknown;
+  let capabilities: ClusterCapabilities | undefined;
   let known = true;
   try {
     const def = targetByName(targetName);
     const s = def.settings.safeParse(input[def.name] ?? {}, { reportInput: true });
-    if (s.success) settings = s.data;
-    else problems.push(...toProblems(s.error.issues, input[def.name] ?? {}, def.settings, [def.name]));
+    if (s.success) {
+      settings = s.data;
+      capabilities = def.capabilities(s.data);
+    } else problems.push(...toProblems(s.error.issues, input[def.name] ?? {}, def.settings, [def.name]));
   } catch {
     known = false; // already reported by the base schema as an invalid target
+  }
+
+  // Checks that need the cluster's capabilities run here too, so they are listed with the rest.
+  const addons = addonsSchema.safeParse(input["addons"] ?? {});
+  if (capabilities && addons.success) {
+    problems.push(...planProblems(capabilities, addons.data, { hasEabSecret: input["acmeEabHmacKey"] !== undefined }));
   }
 
   for (const key of secretKeys) {
@@ -64,11 +78,26 @@ export function parseObject(input: Record<string, unknown>, opts: ParseOptions =
     }
   }
 
-  if (problems.length > 0 || !base.success || !known) throw new ConfigError(problems);
+  if (problems.length > 0 || !base.success || !known || !capabilities) throw new ConfigError(problems);
   const { target, ...rest } = base.data;
   for (const t of Object.keys(rest)) if (isTargetKey(t)) delete (rest as Record<string, unknown>)[t];
   for (const key of secretKeys) delete (rest as Record<string, unknown>)[key];
-  return { ...(rest as Omit<BaseConfig, TargetName | "target">), target, settings } as KuarConfig;
+  return { ...(rest as Omit<BaseConfig, TargetName | "target">), target, settings, capabilities } as KuarConfig;
+}
+
+/**
+ * Every problem a stack config has, the capability-dependent ones included, without throwing: the
+ * wizard calls this before it writes a stack file; the program runs the same checks through
+ * `parseObject` before any resource exists.
+ */
+export function stackConfigProblems(input: Record<string, unknown>, opts: ParseOptions = {}): ConfigProblem[] {
+  try {
+    parseObject(input, opts);
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
 }
 
 function isTargetKey(key: string): boolean {

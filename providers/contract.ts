@@ -37,3 +37,10 @@ export interface KubernetesCluster {
   /** What bootstrap and workloads need to know about the cluster. */
   readonly capabilities: ClusterCapabilities;
 }
+
+/** The architecture of a set of node pools (or hosts): one arch, or "mixed"; none counts as amd64. */
+export function archOfPools(pools: readonly { arch: Arch }[]): Arch {
+  const arches = new Set(pools.map((p) => p.arch));
+  if (arches.size === 1) return [...arches][0]!;
+  return arches.size === 0 ? "amd64" : "mixed";
+}

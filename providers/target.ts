@@ -5,7 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import type { KubernetesCluster } from "./contract.js";
+import type { ClusterCapabilities, KubernetesCluster } from "./contract.js";
 
 export interface TargetContext {
   /** The Pulumi stack name, used to derive unique cloud resource names. */
@@ -27,6 +27,12 @@ export interface TargetInfo<S extends z.ZodType = z.ZodType, N extends string = 
   description: string;
   /** Schema of `kuar:<name>`. Must accept `{}` when every setting has a default. */
   settings: S;
+  /**
+   * The capabilities the cluster will report, from its settings alone, so checks that depend on
+   * them run with the config checks, before any resource (and in the wizard, before a file is
+   * written). Must equal what `create` returns as `capabilities`.
+   */
+  capabilities(settings: z.output<S>): ClusterCapabilities;
   /** Loads the full definition (the target's index.ts). */
   load(): Promise<TargetDefinition<S, N>>;
 }

@@ -4,6 +4,7 @@
  * in, plain data out, so they are tested directly.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { GATEWAY_PROXIES, portsExcept } from "../bootstrap/network.js";
 import type { GatewayRef } from "../bootstrap/platform.js";
 import type { Arch } from "../providers/contract.js";
 import type { ResourcesConfig } from "./schema.js";
@@ -155,18 +156,21 @@ export function httpRouteSpec(
 }
 
 /**
- * Ingress for one app instance under the namespace's default-deny policy: its own pods talk to
- * each other on any port; `namespacePorts` are open to every pod of the namespace (shared
- * services such as Redis); `publicPorts` are open to anyone (the Gateway's proxies live in
- * another namespace).
+ * Ingress for one app instance; the namespace denies all ingress by default and policies add up,
+ * so this is everything that reaches the instance's pods. `publicPorts` (the front door) are
+ * open only to the Gateway's proxy pods; `namespacePorts` to every pod of the namespace (shared
+ * services such as Redis); the instance's own pods reach each other on every other port (an
+ * app and its database), never on the front door.
  */
 export function networkPolicySpec(instance: string, ports: { publicPorts?: number[]; namespacePorts?: number[] } = {}) {
   const tcp = (list: number[]) => list.map((port) => ({ port, protocol: "TCP" }));
+  const own = { podSelector: { matchLabels: { "app.kubernetes.io/instance": instance } } };
+  const front = ports.publicPorts ?? [];
   const rules: Record<string, unknown>[] = [
-    { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": instance } } }] },
+    front.length ? { from: [own], ports: [...portsExcept(front), ...portsExcept([], "UDP")] } : { from: [own] },
   ];
   if (ports.namespacePorts?.length) rules.push({ from: [{ podSelector: {} }], ports: tcp(ports.namespacePorts) });
-  if (ports.publicPorts?.length) rules.push({ ports: tcp(ports.publicPorts) });
+  if (front.length) rules.push({ from: [GATEWAY_PROXIES], ports: tcp(front) });
   return {
     podSelector: { matchLabels: { "app.kubernetes.io/instance": instance } },
     policyTypes: ["Ingress"],

@@ -3,6 +3,7 @@
  * the settings schema, and how to load the rest.
  */
 import type { TargetInfo } from "../target.js";
+import { archOfPools } from "../contract.js";
 import { settings } from "./schema.js";
 
 export const info: TargetInfo<typeof settings, "gke"> = {
@@ -10,5 +11,21 @@ export const info: TargetInfo<typeof settings, "gke"> = {
   description:
     "Google Kubernetes Engine: VPC-native Standard cluster, private nodes, Workload Identity, autoscaled pools",
   settings,
+  capabilities: (s) => {
+    const pools = [s.systemPool, ...s.workloadPools];
+    return {
+      loadBalancer: "cloud",
+      defaultStorageClass: "standard-rwo",
+      arch: archOfPools(pools),
+      dns: true,
+      metricsServer: true,
+      online: true,
+      runsContainers: true,
+      nodes: Math.max(
+        1,
+        pools.reduce((n, p) => n + p.minNodes, 0),
+      ),
+    };
+  },
   load: async () => (await import("./index.js")).target,
 };

@@ -3,11 +3,22 @@
  * the settings schema, and how to load the rest.
  */
 import type { TargetInfo } from "../target.js";
+import { STORAGE_CLASS } from "./kwok.js";
 import { settings } from "./schema.js";
 
 export const info: TargetInfo<typeof settings, "local"> = {
   name: "local",
   description: "A real control plane on this machine with kwok-simulated nodes (no cloud, no containers)",
   settings,
+  capabilities: (s) => ({
+    loadBalancer: "none",
+    defaultStorageClass: STORAGE_CLASS,
+    arch: "amd64",
+    dns: false,
+    metricsServer: false,
+    online: false,
+    runsContainers: false,
+    nodes: s.nodes,
+  }),
   load: async () => (await import("./index.js")).target,
 };

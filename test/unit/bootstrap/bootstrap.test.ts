@@ -56,7 +56,8 @@ function boot(name: string, caps: ClusterCapabilities, addons: Record<string, un
     name,
     {
       cluster: cluster(name, caps),
-      addons: parseObject({ addons }).addons,
+      // The EAB secret is config too: the load checks that key ID and secret come together.
+      addons: parseObject({ addons, ...(eab ? { acmeEabHmacKey: eab } : {}) }).addons,
       ...(eab ? { secrets: { acmeEabHmacKey: pulumiSdk.secret(eab) } } : {}),
     },
     { transformations: [recordDeps] },
@@ -67,7 +68,14 @@ const stacks = {
   cloud: boot("cloud", cloud, { domain: "kuar.example.com" }),
   metal: boot("metal", metal, { metallb: { addresses: ["192.168.1.240-192.168.1.250", "192.168.2.0/28"] } }),
   local: boot("local", local),
-  bare: boot("bare", bare, { externalDns: { enabled: true, provider: "cloudflare", credentialsSecret: "cf-token" } }),
+  bare: boot("bare", bare, {
+    externalDns: {
+      enabled: true,
+      provider: "cloudflare",
+      credentialsSecret: "cf-token",
+      credentialsKeys: ["CF_API_TOKEN"],
+    },
+  }),
   acme: boot(
     "acme",
     cloud,
@@ -318,24 +326,35 @@ describe("namespaces and policies", () => {
     assert.equal(system.inputs["metadata"].labels["pod-security.kubernetes.io/warn"], "restricted");
   });
 
-  test("the apps namespace gets the four default NetworkPolicies", () => {
+  test("the apps namespace gets its default NetworkPolicies; the system namespace admits the Gateway by label", () => {
     const policies = of("cloud").filter((r) => r.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy");
     assert.deepEqual(policies.map((p) => p.inputs["metadata"].name).sort(), [
       "allow-dns-egress",
-      "allow-from-gateway",
-      "allow-same-namespace",
+      "allow-egress-in-namespace",
       "default-deny-ingress",
     ]);
     for (const p of policies) assert.equal(p.inputs["metadata"].namespace, "apps");
-    const fromGateway = policies.find((p) => p.inputs["metadata"].name === "allow-from-gateway")!;
-    assert.equal(
-      fromGateway.inputs["spec"].ingress[0].from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
-      "kuar-system",
-    );
+    const system = mocks.one("kubernetes:core/v1:Namespace", "cloud-namespaces-system");
+    assert.equal(system.inputs["metadata"].labels["kuar.dev/gateway-proxies"], "true");
   });
 });
 
 describe("a cluster lacking DNS, metrics and storage", () => {
+  test("the local-path provisioner is told our ConfigMap's name (helper pods mount their scripts from it)", () => {
+    const d = mocks.one("kubernetes:apps/v1:Deployment", "bare-storage");
+    const cm = mocks.one("kubernetes:core/v1:ConfigMap", "bare-storage");
+    const command: string[] = d.inputs["spec"].template.spec.containers[0].command;
+    const at = command.indexOf("--configmap-name");
+    assert.ok(at > 0, `--configmap-name in ${command.join(" ")}`);
+    assert.equal(command[at + 1], cm.inputs["metadata"].name);
+    assert.ok(cm.inputs["data"]["setup"] && cm.inputs["data"]["teardown"] && cm.inputs["data"]["helperPod.yaml"]);
+  });
+
+  test("the Envoy Gateway chart keeps its certgen Job (no TTL), so a refresh finds nothing gone", () => {
+    const values = chartNamed("bare", "gateway-helm").inputs["values"];
+    assert.deepEqual(values.certgen, { job: { ttlSecondsAfterFinished: null } });
+  });
+
   test("gets CoreDNS as plain objects with kube-dns at the configured clusterIP", () => {
     const svc = mocks.one("kubernetes:core/v1:Service", "bare-coredns");
     assert.equal(svc.inputs["metadata"].name, "kube-dns");
@@ -364,10 +383,11 @@ describe("a cluster lacking DNS, metrics and storage", () => {
     assert.equal(c.livenessProbe.httpGet.path, "/health");
     assert.equal(c.readinessProbe.httpGet.path, "/ready");
     assert.ok(c.resources.requests.memory && c.resources.limits.memory);
+    // NET_BIND_SERVICE back: the image's /coredns has it as a file capability, and exec fails without it.
     assert.deepEqual(c.securityContext, {
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
-      capabilities: { drop: ["ALL"] },
+      capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] },
     });
     assert.equal(pod.securityContext.runAsNonRoot, true);
     assert.equal(d.inputs["spec"].replicas, 1, "no more replicas than nodes");
@@ -402,7 +422,9 @@ describe("a cluster lacking DNS, metrics and storage", () => {
     assert.deepEqual(values.provider, { name: "cloudflare" });
     assert.deepEqual(values.domainFilters, ["kuar.local"]);
     assert.equal(values.txtOwnerId, "kuar");
-    assert.deepEqual(values.envFrom, [{ secretRef: { name: "cf-token" } }]);
+    assert.deepEqual(values.env, [
+      { name: "CF_API_TOKEN", valueFrom: { secretKeyRef: { name: "cf-token", key: "CF_API_TOKEN" } } },
+    ]);
     assert.deepEqual(values.sources, ["service", "gateway-httproute"]);
   });
 });

@@ -2,11 +2,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ConfigError } from "../../../config/errors.js";
-import { parseObject } from "../../../config/load.js";
+import { addonsSchema } from "../../../bootstrap/schema.js";
 import { planAddons, type AddonId, type AddonPlan } from "../../../bootstrap/plan.js";
 import { bare, cloud, local, metal } from "./capabilities.js";
 
-const addons = (input: Record<string, unknown> = {}) => parseObject({ addons: input }).addons;
+// The schema alone: these tests pair add-on config with capabilities and secrets themselves.
+const addons = (input: Record<string, unknown> = {}) => addonsSchema.parse(input);
 const installed = (p: AddonPlan) => (Object.keys(p.install) as AddonId[]).filter((k) => p.install[k]).sort();
 const reason = (p: AddonPlan, id: AddonId) => p.skipped.find((s) => s.addon === id)?.reason;
 

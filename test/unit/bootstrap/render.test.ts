@@ -6,7 +6,8 @@ import { chartArgs, imageValues } from "../../../bootstrap/chart.js";
 import { clusterRoleFor } from "../../../bootstrap/dashboard.js";
 import { renderCorefile } from "../../../bootstrap/dns.js";
 import { gatewayListeners } from "../../../bootstrap/gateway.js";
-import { appsNetworkPolicies, podSecurityLabels } from "../../../bootstrap/namespaces.js";
+import { podSecurityLabels } from "../../../bootstrap/namespaces.js";
+import { appsNetworkPolicies, clusterDns, portsExcept } from "../../../bootstrap/network.js";
 import { localPathConfig } from "../../../bootstrap/storage.js";
 import { charts } from "../../../config/versions.js";
 
@@ -70,33 +71,54 @@ describe("namespaces", () => {
     });
   });
 
-  test("restricted egress: deny ingress, allow the namespace and the gateway, allow DNS out", () => {
-    const p = appsNetworkPolicies({ gatewayNamespace: "kuar-system", egress: "restricted" });
-    assert.deepEqual(Object.keys(p), [
-      "default-deny-ingress",
-      "allow-same-namespace",
-      "allow-from-gateway",
-      "allow-dns-egress",
-    ]);
+  const dns = clusterDns(true, 1053);
+  test("restricted egress: deny ingress, allow egress in the namespace and to the DNS pods on their port", () => {
+    const p = appsNetworkPolicies({ egress: "restricted", dns });
+    assert.deepEqual(Object.keys(p), ["default-deny-ingress", "allow-egress-in-namespace", "allow-dns-egress"]);
     assert.deepEqual(p["default-deny-ingress"], { podSelector: {}, policyTypes: ["Ingress"] });
-    assert.deepEqual(p["allow-same-namespace"]!.egress, [{ to: [{ podSelector: {} }] }]);
-    assert.deepEqual(p["allow-from-gateway"]!.ingress, [
-      { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kuar-system" } } }] },
-    ]);
+    assert.deepEqual(p["allow-egress-in-namespace"]!.egress, [{ to: [{ podSelector: {} }] }]);
     assert.deepEqual(p["allow-dns-egress"]!.egress, [
       {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+            podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+          },
+        ],
         ports: [
-          { protocol: "UDP", port: 53 },
-          { protocol: "TCP", port: 53 },
+          { protocol: "UDP", port: 1053 },
+          { protocol: "TCP", port: 1053 },
         ],
       },
     ]);
+    assert.equal(clusterDns(false, 1053).port, 53, "a cluster's own DNS pods listen on 53");
+  });
+
+  test("no namespace-wide policy admits anyone: apps open their own ports", () => {
+    for (const spec of Object.values(appsNetworkPolicies({ egress: "restricted", dns }))) {
+      assert.equal(spec.ingress, undefined);
+    }
   });
 
   test("open egress adds no egress policy", () => {
-    const p = appsNetworkPolicies({ gatewayNamespace: "sys", egress: "open" });
-    assert.equal(p["allow-dns-egress"], undefined);
-    assert.deepEqual(p["allow-same-namespace"]!.policyTypes, ["Ingress"]);
+    const p = appsNetworkPolicies({ egress: "open", dns });
+    assert.deepEqual(Object.keys(p), ["default-deny-ingress"]);
+  });
+
+  test("portsExcept covers every other port exactly once", () => {
+    assert.deepEqual(portsExcept([]), [{ protocol: "TCP", port: 1, endPort: 65535 }]);
+    assert.deepEqual(portsExcept([1, 80, 81, 65535]), [
+      { protocol: "TCP", port: 2, endPort: 79 },
+      { protocol: "TCP", port: 82, endPort: 65534 },
+    ]);
+    assert.deepEqual(portsExcept([3], "UDP"), [
+      { protocol: "UDP", port: 1, endPort: 2 },
+      { protocol: "UDP", port: 4, endPort: 65535 },
+    ]);
+    assert.deepEqual(portsExcept([2, 4]).slice(0, 2), [
+      { protocol: "TCP", port: 1 },
+      { protocol: "TCP", port: 3 },
+    ]);
   });
 });
 

@@ -172,6 +172,21 @@ describe("bad add-on config", () => {
     );
   });
 
+  test("fails when external-dns names a credentials Secret without its keys, or keys without the Secret", () => {
+    assert.match(
+      rejected({ externalDns: { enabled: true, provider: "cloudflare", credentialsSecret: "cf" } }),
+      /kuar:addons\.externalDns\.credentialsKeys: must name at least one key of the Secret "cf".*pulumi config set --path 'kuar:addons\.externalDns\.credentialsKeys\[0\]' CF_API_TOKEN/,
+    );
+    assert.match(
+      rejected({ externalDns: { enabled: true, provider: "cloudflare", credentialsKeys: ["CF_API_TOKEN"] } }),
+      /kuar:addons\.externalDns\.credentialsSecret: is required when externalDns\.credentialsKeys is set/,
+    );
+    assert.match(
+      rejected({ externalDns: { credentialsSecret: "cf", credentialsKeys: ["CF-TOKEN"] } }),
+      /kuar:addons\.externalDns\.credentialsKeys\[0\]: expected an environment variable name/,
+    );
+  });
+
   test("fails when an add-on key is misspelt, suggesting the right one", () => {
     assert.match(
       rejected({ certmanager: {} }),

@@ -46,6 +46,9 @@ const host = (i: number, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
+/** MetalLB needs a pool on this target (a capability check the config load runs). */
+const addons = { metallb: { addresses: ["192.168.1.240-192.168.1.250"] } };
+
 function problems(raspberrypi: unknown): string {
   try {
     parseObject({ target: "raspberrypi", raspberrypi });
@@ -59,7 +62,11 @@ function problems(raspberrypi: unknown): string {
 // --- schema ---------------------------------------------------------------------------------
 
 test("a minimal inventory parses with documented defaults", () => {
-  const c = parseObject({ target: "raspberrypi", raspberrypi: { hosts: [host(1, { role: "server" }), host(2)] } });
+  const c = parseObject({
+    target: "raspberrypi",
+    addons,
+    raspberrypi: { hosts: [host(1, { role: "server" }), host(2)] },
+  });
   const s = c.settings as ReturnType<typeof settings.parse>;
   assert.equal(s.k3sVersion, k3sVersion);
   assert.equal(s.allowTofu, false);
@@ -100,6 +107,7 @@ test("fails when a host key is missing or of another type, unless allowTofu", ()
   assert.doesNotThrow(() =>
     parseObject({
       target: "raspberrypi",
+      addons,
       raspberrypi: { allowTofu: true, hosts: [host(1, { role: "server", hostKey: undefined })] },
     }),
   );

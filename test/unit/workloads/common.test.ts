@@ -66,13 +66,35 @@ test("URLs and routes", () => {
   assert.deepEqual(spec.rules[0]!.backendRefs, [{ name: "svc", port: 8080 }]);
 });
 
-test("network policy: same instance always; namespace and public ports as asked", () => {
-  const p = c.networkPolicySpec("kuar-redis", { namespacePorts: [6379], publicPorts: [80] });
-  assert.deepEqual(p.podSelector, { matchLabels: { "app.kubernetes.io/instance": "kuar-redis" } });
+test("network policy: the front door only from the Gateway's proxies, the instance's pods on every other port", () => {
+  const p = c.networkPolicySpec("kuar-parse", { namespacePorts: [6379], publicPorts: [1337] });
+  const own = { podSelector: { matchLabels: { "app.kubernetes.io/instance": "kuar-parse" } } };
+  assert.deepEqual(p.podSelector, own.podSelector);
   assert.deepEqual(p.ingress[0], {
-    from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "kuar-redis" } } }],
+    from: [own],
+    ports: [
+      { protocol: "TCP", port: 1, endPort: 1336 },
+      { protocol: "TCP", port: 1338, endPort: 65535 },
+      { protocol: "UDP", port: 1, endPort: 65535 },
+    ],
   });
   assert.deepEqual(p.ingress[1], { from: [{ podSelector: {} }], ports: [{ port: 6379, protocol: "TCP" }] });
-  assert.deepEqual(p.ingress[2], { ports: [{ port: 80, protocol: "TCP" }] });
-  assert.equal(c.networkPolicySpec("x").ingress.length, 1);
+  assert.deepEqual(p.ingress[2], {
+    from: [
+      {
+        namespaceSelector: { matchLabels: { "kuar.dev/gateway-proxies": "true" } },
+        podSelector: {
+          matchLabels: {
+            "app.kubernetes.io/name": "envoy",
+            "app.kubernetes.io/component": "proxy",
+            "app.kubernetes.io/managed-by": "envoy-gateway",
+          },
+        },
+      },
+    ],
+    ports: [{ port: 1337, protocol: "TCP" }],
+  });
+  assert.deepEqual(c.networkPolicySpec("x").ingress, [
+    { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "x" } } }] },
+  ]);
 });
