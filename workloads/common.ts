@@ -59,7 +59,7 @@ export function podSecurityContext(uid: number, gid = uid) {
   };
 }
 
-/** Container-level restricted settings. `readOnlyRootFilesystem` is off only where docs/workloads.md says why. */
+/** Container-level restricted settings; workloads get them through `securePod` (workloads/pod.ts). */
 export function containerSecurityContext(readOnlyRootFilesystem = true) {
   return {
     runAsNonRoot: true,
@@ -172,11 +172,6 @@ export function networkPolicySpec(instance: string, ports: { publicPorts?: numbe
     policyTypes: ["Ingress"],
     ingress: rules,
   };
-}
-
-/** An emptyDir volume and its mount, for paths a read-only root filesystem still has to write. */
-export function scratch(name: string, mountPath: string, sizeLimit = "64Mi") {
-  return { volume: { name, emptyDir: { sizeLimit } }, mount: { name, mountPath } };
 }
 
 /** A shell command as an exec probe. */
