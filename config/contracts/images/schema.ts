@@ -50,6 +50,8 @@ export const imageFactsSchema = z.strictObject({
   envPattern: cited(
     z.strictObject({ pattern: z.string(), parse: envParse, topLevelKeys: z.array(z.string()) }),
   ).optional(),
+  /** Groups of variables of which at most one may be set (the program exits otherwise). */
+  envExclusive: cited(z.array(z.array(z.string()))).optional(),
   /** Flags each program accepts, where kuar passes flags. */
   flags: cited(z.record(z.string(), z.array(z.string()))).optional(),
   /** Settings the program defaults to that kuar overrides on purpose. */

@@ -96,6 +96,20 @@ test("fails when a binary with file capabilities runs with ALL dropped and nothi
   assert.deepEqual(checkPod(pod([fixed], sc), records), []);
 });
 
+test("fails when parse-dashboard gets both proxy variables", () => {
+  const c = {
+    name: "d",
+    image: "parseplatform/parse-dashboard:7.3.0",
+    securityContext: ro,
+    env: [
+      { name: "PARSE_DASHBOARD_ALLOW_INSECURE_HTTP", value: "1" },
+      { name: "PARSE_DASHBOARD_TRUST_PROXY", value: "1" },
+    ],
+  };
+  const p = checkPod(pod([c], { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 }), records);
+  assert.match(p.join("\n"), /are both set; the parseDashboard image exits/);
+});
+
 test("fails when the image is not the pinned tag", () => {
   assert.match(
     checkPod(pod([mysql({ image: "mysql:9.1.0" })]), records).join("\n"),

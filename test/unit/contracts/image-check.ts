@@ -235,6 +235,11 @@ export function checkPod(pod: PodUnderTest, records: Record<string, ImageContrac
     }
 
     // Env names are ones the image (or kuar's own script in it) reads, with values it parses right.
+    for (const group of f.envExclusive?.value ?? []) {
+      const set = group.filter((n) => env.some((e) => e["name"] === n));
+      if (set.length > 1)
+        problems.push(`${where}: ${set.join(" and ")} are both set; the ${key} image exits when more than one is`);
+    }
     const text = [...scripts, ...env.map((e) => (typeof e["value"] === "string" ? e["value"] : ""))].join("\n");
     const pattern = f.envPattern?.value;
     for (const e of env) {
