@@ -154,23 +154,32 @@ export function httpRouteSpec(
   };
 }
 
+/** Who may open connections to some ports: anyone, any pod of the namespace, or pods with these labels. */
+export interface IngressRule {
+  /** TCP ports. */
+  ports: number[];
+  /** "anyone" (the Gateway's proxies live in another namespace), "namespace", or pod label sets. */
+  from: "anyone" | "namespace" | Record<string, string>[];
+}
+
 /**
- * Ingress for one app instance under the namespace's default-deny policy: its own pods talk to
- * each other on any port; `namespacePorts` are open to every pod of the namespace (shared
- * services such as Redis); `publicPorts` are open to anyone (the Gateway's proxies live in
- * another namespace).
+ * An ingress NetworkPolicy for the pods matching `pods`, under the namespace's default deny:
+ * each rule admits only its peers, on only its ports. A database names its one app's pods, so
+ * no other pod of the instance (a dashboard, a Job) reaches it.
  */
-export function networkPolicySpec(instance: string, ports: { publicPorts?: number[]; namespacePorts?: number[] } = {}) {
-  const tcp = (list: number[]) => list.map((port) => ({ port, protocol: "TCP" }));
-  const rules: Record<string, unknown>[] = [
-    { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": instance } } }] },
-  ];
-  if (ports.namespacePorts?.length) rules.push({ from: [{ podSelector: {} }], ports: tcp(ports.namespacePorts) });
-  if (ports.publicPorts?.length) rules.push({ ports: tcp(ports.publicPorts) });
+export function ingressPolicySpec(pods: Record<string, string>, rules: IngressRule[]) {
   return {
-    podSelector: { matchLabels: { "app.kubernetes.io/instance": instance } },
+    podSelector: { matchLabels: pods },
     policyTypes: ["Ingress"],
-    ingress: rules,
+    // An empty `from` would admit every source: a rule naming no peers is left out instead.
+    ingress: rules
+      .filter((r) => r.from === "anyone" || r.from === "namespace" || r.from.length > 0)
+      .map((r) => {
+        const ports = r.ports.map((port) => ({ port, protocol: "TCP" }));
+        if (r.from === "anyone") return { ports };
+        if (r.from === "namespace") return { from: [{ podSelector: {} }], ports };
+        return { from: r.from.map((matchLabels) => ({ podSelector: { matchLabels } })), ports };
+      }),
   };
 }
 

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { GatewayRef } from "../bootstrap/platform.js";
 import { RandomSecret, secretOrGenerated } from "../common/random-secret.js";
 import { images } from "../config/versions.js";
-import { hostFor, labels, networkPolicySpec, selectorLabels, type AppBaseArgs } from "./common.js";
+import { hostFor, ingressPolicySpec, labels, selectorLabels, type AppBaseArgs } from "./common.js";
 import { MYSQL_PORT, MysqlSingleton } from "./mysql.js";
 import { securePod } from "./pod.js";
 import { ghostSchema, type GhostConfig } from "./schema.js";
@@ -117,6 +117,7 @@ export class Ghost extends pulumi.ComponentResource {
         storage: cfg.mysqlStorage,
         storageClass: args.storageClass,
         resources: cfg.mysqlResources,
+        clients: [sel],
         dependsOn: args.dependsOn,
       },
       { parent: this },
@@ -216,7 +217,7 @@ export class Ghost extends pulumi.ComponentResource {
 
     new k8s.networking.v1.NetworkPolicy(
       name,
-      { metadata: meta, spec: networkPolicySpec(name, { publicPorts: [PORT] }) },
+      { metadata: meta, spec: ingressPolicySpec(sel, [{ ports: [PORT], from: "anyone" }]) },
       child,
     );
 

@@ -10,7 +10,7 @@ import {
   hostFor,
   imageFor,
   labels,
-  networkPolicySpec,
+  ingressPolicySpec,
   pdbSpec,
   publicUrl,
   selectorLabels,
@@ -113,7 +113,7 @@ export class Kuard extends pulumi.ComponentResource {
 
     new k8s.networking.v1.NetworkPolicy(
       name,
-      { metadata: meta, spec: networkPolicySpec(name, { publicPorts: [PORT] }) },
+      { metadata: meta, spec: ingressPolicySpec(sel, [{ ports: [PORT], from: "anyone" }]) },
       child,
     );
 

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { RandomSecret } from "../common/random-secret.js";
 import { images } from "../config/versions.js";
-import { antiAffinity, execProbe, labels, pdbSpec, selectorLabels } from "./common.js";
+import { antiAffinity, execProbe, ingressPolicySpec, labels, pdbSpec, selectorLabels } from "./common.js";
 import { helperResources, securePod } from "./pod.js";
 import type { ResourcesConfig } from "./schema.js";
 
@@ -55,6 +55,8 @@ export interface MongoArgs {
   resources?: ResourcesConfig;
   /** The application's user, created (or its password reset) by the init Job. @default {name: "app", database: "app"} */
   appUser?: MongoAppUser;
+  /** Label sets of the pods allowed to connect (the app's own pods). @default [] (members and the init Job only) */
+  clients?: Record<string, string>[];
   /** Resources every child waits for. @default [] */
   dependsOn?: pulumi.Resource[];
 }
@@ -261,11 +263,21 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
     const pdb = pdbSpec(sel, members);
     if (pdb) new k8s.policy.v1.PodDisruptionBudget(name, { metadata: meta, spec: pdb }, child);
 
+    const jobId = { name: "mongo", instance, component: "replicaset-init" };
+    // Members replicate to each other, the init Job configures them, and only the app's pods connect.
+    new k8s.networking.v1.NetworkPolicy(
+      name,
+      {
+        metadata: meta,
+        spec: ingressPolicySpec(sel, [{ ports: [PORT], from: [sel, selectorLabels(jobId), ...(args.clients ?? [])] }]),
+      },
+      child,
+    );
+
     this.hosts = pulumi
       .all([sts.metadata.name, svc.metadata.name, pulumi.output(namespace)])
       .apply(([s, h, ns]) => memberHosts(s, h, ns, members));
 
-    const jobId = { name: "mongo", instance, component: "replicaset-init" };
     const jobName = `${name}-init`;
     new k8s.batch.v1.Job(
       jobName,

@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { images } from "../config/versions.js";
-import { execProbe, labels, selectorLabels } from "./common.js";
+import { execProbe, ingressPolicySpec, labels, selectorLabels } from "./common.js";
 import { securePod } from "./pod.js";
 import type { ResourcesConfig } from "./schema.js";
 
@@ -39,6 +39,8 @@ export interface MysqlArgs {
   storageClass?: pulumi.Input<string>;
   /** Requests and limits. @default requests 250m/512Mi, limits 1/1Gi */
   resources?: ResourcesConfig;
+  /** Label sets of the pods allowed to connect (the app's own pods). @default [] (nobody) */
+  clients?: Record<string, string>[];
   /** Resources every child waits for. @default [] */
   dependsOn?: pulumi.Resource[];
 }
@@ -124,6 +126,12 @@ export class MysqlSingleton extends pulumi.ComponentResource {
           ],
         },
       },
+      child,
+    );
+
+    new k8s.networking.v1.NetworkPolicy(
+      name,
+      { metadata: meta, spec: ingressPolicySpec(sel, [{ ports: [MYSQL_PORT], from: args.clients ?? [] }]) },
       child,
     );
 

@@ -11,7 +11,7 @@ import {
   antiAffinity,
   hostFor,
   labels,
-  networkPolicySpec,
+  ingressPolicySpec,
   pdbSpec,
   publicUrl,
   selectorLabels,
@@ -92,6 +92,7 @@ export class ParseServer extends pulumi.ComponentResource {
         storageClass: args.storageClass,
         resources: cfg.mongoResources,
         appUser: { name: "parse", database: DATABASE },
+        clients: [selectorLabels({ name: "parse-server", instance: name, component: "api" })],
         dependsOn: args.dependsOn,
       },
       { parent: this },
@@ -193,10 +194,9 @@ export class ParseServer extends pulumi.ComponentResource {
     const pdb = pdbSpec(sel, cfg.replicas);
     if (pdb) new k8s.policy.v1.PodDisruptionBudget(name, { metadata: meta, spec: pdb }, child);
 
-    const publicPorts = cfg.dashboard ? [PORT, DASHBOARD_PORT] : [PORT];
     new k8s.networking.v1.NetworkPolicy(
       name,
-      { metadata: meta, spec: networkPolicySpec(name, { publicPorts }) },
+      { metadata: meta, spec: ingressPolicySpec(sel, [{ ports: [PORT], from: "anyone" }]) },
       child,
     );
 
@@ -259,6 +259,14 @@ export class ParseServer extends pulumi.ComponentResource {
               }),
             },
           },
+        },
+        child,
+      );
+      new k8s.networking.v1.NetworkPolicy(
+        dashName,
+        {
+          metadata: dashMeta,
+          spec: ingressPolicySpec(selectorLabels(dash), [{ ports: [DASHBOARD_PORT], from: "anyone" }]),
         },
         child,
       );

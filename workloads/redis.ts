@@ -12,7 +12,7 @@ import {
   antiAffinity,
   execProbe,
   labels,
-  networkPolicySpec,
+  ingressPolicySpec,
   pdbSpec,
   selectorLabels,
   type AppBaseArgs,
@@ -278,7 +278,10 @@ export class Redis extends pulumi.ComponentResource {
       name,
       {
         metadata: { name, namespace, labels: labels(serverId) },
-        spec: networkPolicySpec(name, { namespacePorts: [PORT, SENTINEL_PORT] }),
+        // A shared service: every pod of the namespace may use it (its members included).
+        spec: ingressPolicySpec({ "app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": name }, [
+          { ports: [PORT, SENTINEL_PORT], from: "namespace" },
+        ]),
       },
       child,
     );

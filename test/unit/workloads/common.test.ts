@@ -66,13 +66,20 @@ test("URLs and routes", () => {
   assert.deepEqual(spec.rules[0]!.backendRefs, [{ name: "svc", port: 8080 }]);
 });
 
-test("network policy: same instance always; namespace and public ports as asked", () => {
-  const p = c.networkPolicySpec("kuar-redis", { namespacePorts: [6379], publicPorts: [80] });
-  assert.deepEqual(p.podSelector, { matchLabels: { "app.kubernetes.io/instance": "kuar-redis" } });
-  assert.deepEqual(p.ingress[0], {
-    from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "kuar-redis" } } }],
-  });
-  assert.deepEqual(p.ingress[1], { from: [{ podSelector: {} }], ports: [{ port: 6379, protocol: "TCP" }] });
-  assert.deepEqual(p.ingress[2], { ports: [{ port: 80, protocol: "TCP" }] });
-  assert.equal(c.networkPolicySpec("x").ingress.length, 1);
+test("ingress policy: each rule admits only its peers on its ports; a rule naming no peers admits nobody", () => {
+  const db = { "app.kubernetes.io/name": "mysql" };
+  const app = { "app.kubernetes.io/name": "ghost" };
+  const p = c.ingressPolicySpec(db, [
+    { ports: [3306], from: [app] },
+    { ports: [80], from: "anyone" },
+    { ports: [6379], from: "namespace" },
+    { ports: [9999], from: [] },
+  ]);
+  assert.deepEqual(p.podSelector, { matchLabels: db });
+  assert.deepEqual(p.policyTypes, ["Ingress"]);
+  assert.deepEqual(p.ingress, [
+    { from: [{ podSelector: { matchLabels: app } }], ports: [{ port: 3306, protocol: "TCP" }] },
+    { ports: [{ port: 80, protocol: "TCP" }] },
+    { from: [{ podSelector: {} }], ports: [{ port: 6379, protocol: "TCP" }] },
+  ]);
 });
