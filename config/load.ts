@@ -9,6 +9,7 @@ import { addonsSchema } from "../bootstrap/schema.js";
 import type { ClusterCapabilities } from "../providers/contract.js";
 import { targetByName, type TargetName } from "../providers/registry.js";
 import { ConfigError, configPath, problemFromIssue, schemaKeysAt, type ConfigProblem } from "./errors.js";
+import { workloadSecretProblems } from "../workloads/schema.js";
 import { baseSchema, secretKeys, type BaseConfig, type SecretKey } from "./schema.js";
 
 export const NAMESPACE = "kuar";
@@ -77,6 +78,8 @@ export function parseObject(input: Record<string, unknown>, opts: ParseOptions =
       });
     }
   }
+
+  if (base.success) problems.push(...workloadSecretProblems(base.data.workloads, (k) => input[k] !== undefined));
 
   if (problems.length > 0 || !base.success || !known || !capabilities) throw new ConfigError(problems);
   const { target, ...rest } = base.data;

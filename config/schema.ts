@@ -12,6 +12,7 @@ export const secretKeys = [
   "k3sToken",
   "parseMasterKey",
   "ghostDatabasePassword",
+  "ghostSmtpPassword",
   "redisPassword",
   "acmeEabHmacKey",
 ] as const;

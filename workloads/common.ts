@@ -4,8 +4,8 @@
  * in, plain data out, so they are tested directly.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { GATEWAY_PROXIES, portsExcept } from "../bootstrap/network.js";
 import type { GatewayRef } from "../bootstrap/platform.js";
+import { GATEWAY_PROXIES } from "../bootstrap/network.js";
 import type { Arch } from "../providers/contract.js";
 import type { ResourcesConfig } from "./schema.js";
 
@@ -60,7 +60,7 @@ export function podSecurityContext(uid: number, gid = uid) {
   };
 }
 
-/** Container-level restricted settings. `readOnlyRootFilesystem` is off only where docs/workloads.md says why. */
+/** Container-level restricted settings; workloads get them through `securePod` (workloads/pod.ts). */
 export function containerSecurityContext(readOnlyRootFilesystem = true) {
   return {
     runAsNonRoot: true,
@@ -155,32 +155,33 @@ export function httpRouteSpec(
   };
 }
 
-/**
- * Ingress for one app instance; the namespace denies all ingress by default and policies add up,
- * so this is everything that reaches the instance's pods. `publicPorts` (the front door) are
- * open only to the Gateway's proxy pods; `namespacePorts` to every pod of the namespace (shared
- * services such as Redis); the instance's own pods reach each other on every other port (an
- * app and its database), never on the front door.
- */
-export function networkPolicySpec(instance: string, ports: { publicPorts?: number[]; namespacePorts?: number[] } = {}) {
-  const tcp = (list: number[]) => list.map((port) => ({ port, protocol: "TCP" }));
-  const own = { podSelector: { matchLabels: { "app.kubernetes.io/instance": instance } } };
-  const front = ports.publicPorts ?? [];
-  const rules: Record<string, unknown>[] = [
-    front.length ? { from: [own], ports: [...portsExcept(front), ...portsExcept([], "UDP")] } : { from: [own] },
-  ];
-  if (ports.namespacePorts?.length) rules.push({ from: [{ podSelector: {} }], ports: tcp(ports.namespacePorts) });
-  if (front.length) rules.push({ from: [GATEWAY_PROXIES], ports: tcp(front) });
-  return {
-    podSelector: { matchLabels: { "app.kubernetes.io/instance": instance } },
-    policyTypes: ["Ingress"],
-    ingress: rules,
-  };
+/** Who may open connections to some ports: anyone, any pod of the namespace, or pods with these labels. */
+export interface IngressRule {
+  /** TCP ports. */
+  ports: number[];
+  /** "gateway" (the Gateway's proxy pods, in their own namespace), "namespace", or pod label sets. */
+  from: "gateway" | "namespace" | Record<string, string>[];
 }
 
-/** An emptyDir volume and its mount, for paths a read-only root filesystem still has to write. */
-export function scratch(name: string, mountPath: string, sizeLimit = "64Mi") {
-  return { volume: { name, emptyDir: { sizeLimit } }, mount: { name, mountPath } };
+/**
+ * An ingress NetworkPolicy for the pods matching `pods`, under the namespace's default deny:
+ * each rule admits only its peers, on only its ports. A database names its one app's pods, so
+ * no other pod of the instance (a dashboard, a Job) reaches it.
+ */
+export function ingressPolicySpec(pods: Record<string, string>, rules: IngressRule[]) {
+  return {
+    podSelector: { matchLabels: pods },
+    policyTypes: ["Ingress"],
+    // An empty `from` would admit every source: a rule naming no peers is left out instead.
+    ingress: rules
+      .filter((r) => r.from === "gateway" || r.from === "namespace" || r.from.length > 0)
+      .map((r) => {
+        const ports = r.ports.map((port) => ({ port, protocol: "TCP" }));
+        if (r.from === "gateway") return { from: [GATEWAY_PROXIES], ports };
+        if (r.from === "namespace") return { from: [{ podSelector: {} }], ports };
+        return { from: r.from.map((matchLabels) => ({ podSelector: { matchLabels } })), ports };
+      }),
+  };
 }
 
 /** A shell command as an exec probe. */

@@ -7,18 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { GatewayRef } from "../bootstrap/platform.js";
 import { RandomSecret, secretOrGenerated } from "../common/random-secret.js";
 import { images } from "../config/versions.js";
-import {
-  containerResources,
-  containerSecurityContext,
-  hostFor,
-  labels,
-  networkPolicySpec,
-  podSecurityContext,
-  scratch,
-  selectorLabels,
-  type AppBaseArgs,
-} from "./common.js";
+import { hostFor, ingressPolicySpec, labels, selectorLabels, type AppBaseArgs } from "./common.js";
 import { MYSQL_PORT, MysqlSingleton } from "./mysql.js";
+import { securePod } from "./pod.js";
 import { ghostSchema, type GhostConfig } from "./schema.js";
 import { httpRoute } from "./route.js";
 
@@ -26,6 +17,8 @@ import { httpRoute } from "./route.js";
 export const GHOST_UID = 1000;
 const PORT = 2368;
 export const SITE_PATH = "/ghost/api/admin/site/";
+/** The image's `GHOST_CONTENT`: themes, images, logs and settings files. */
+export const CONTENT_PATH = "/var/lib/ghost/content";
 
 export interface GhostArgs extends AppBaseArgs {
   /** Validated `kuar:workloads.ghost`. @default the schema defaults */
@@ -34,6 +27,36 @@ export interface GhostArgs extends AppBaseArgs {
   storageClass?: pulumi.Input<string>;
   /** Password of Ghost's MySQL user; a secret. @default generated once and kept in state */
   databasePassword?: pulumi.Output<string>;
+  /** Password of `config.mail.user` on the SMTP server; a secret. @default none (required when mail.user is set) */
+  smtpPassword?: pulumi.Output<string>;
+}
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+/**
+ * Ghost's mail and sign-in settings as nconf env (`__` nests keys; values are parsed, so
+ * "false" and "587" arrive as a boolean and a number). With an SMTP host, mail goes out through it
+ * and Ghost's staff device verification (on by default) stays on. Without one Ghost would fall
+ * back to direct delivery on port 25, which egress policy and most clouds block, and every new
+ * browser's sign-in would wait for an emailed code that never comes: verification is turned off.
+ */
+export function ghostMailEnv(mail: GhostConfig["mail"], smtpSecret: pulumi.Input<string> | undefined): EnvVar[] {
+  if (mail.host === undefined) return [{ name: "security__staffDeviceVerification", value: "false" }];
+  const env: EnvVar[] = [
+    { name: "mail__transport", value: "SMTP" },
+    { name: "mail__options__host", value: mail.host },
+    { name: "mail__options__port", value: String(mail.port) },
+    { name: "mail__options__secure", value: String(mail.secure) },
+  ];
+  if (mail.user !== undefined && smtpSecret !== undefined) {
+    env.push(
+      { name: "mail__options__auth__user", value: mail.user },
+      { name: "mail__options__auth__pass", valueFrom: { secretKeyRef: { name: smtpSecret, key: "smtp-password" } } },
+    );
+  }
+  if (mail.from !== undefined) env.push({ name: "mail__from", value: mail.from });
+  env.push({ name: "security__staffDeviceVerification", value: "true" });
+  return env;
 }
 
 /**
@@ -94,10 +117,28 @@ export class Ghost extends pulumi.ComponentResource {
         storage: cfg.mysqlStorage,
         storageClass: args.storageClass,
         resources: cfg.mysqlResources,
+        clients: [sel],
         dependsOn: args.dependsOn,
       },
       { parent: this },
     );
+
+    let mailSecret: pulumi.Output<string> | undefined;
+    if (cfg.mail.user !== undefined) {
+      if (!args.smtpPassword) {
+        throw new Error(`${name}: config.mail.user is set but no smtpPassword was given (kuar:ghostSmtpPassword)`);
+      }
+      const mailName = `${name}-mail`;
+      mailSecret = new k8s.core.v1.Secret(
+        mailName,
+        {
+          metadata: { name: mailName, namespace, labels: labels(id) },
+          type: "Opaque",
+          stringData: { "smtp-password": pulumi.secret(args.smtpPassword) },
+        },
+        child,
+      ).metadata.name;
+    }
 
     const contentName = `${name}-content`;
     new k8s.core.v1.PersistentVolumeClaim(
@@ -115,7 +156,6 @@ export class Ghost extends pulumi.ComponentResource {
 
     // The pod names the claim by its fixed name rather than waiting on it: a WaitForFirstConsumer
     // StorageClass binds the claim only once this pod is scheduled.
-    const tmp = scratch("tmp", "/tmp", "256Mi");
     const httpProbe = { path: SITE_PATH, port: "http", httpHeaders: probeHeaders(url) };
     new k8s.apps.v1.Deployment(
       name,
@@ -128,9 +168,9 @@ export class Ghost extends pulumi.ComponentResource {
           strategy: { type: "Recreate" },
           template: {
             metadata: { labels: labels(id) },
-            spec: {
-              automountServiceAccountToken: false,
-              securityContext: podSecurityContext(GHOST_UID),
+            spec: securePod({
+              uid: GHOST_UID,
+              volumes: [{ name: "content", persistentVolumeClaim: { claimName: contentName } }],
               containers: [
                 {
                   name: "ghost",
@@ -148,18 +188,18 @@ export class Ghost extends pulumi.ComponentResource {
                       valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "password" } },
                     },
                     { name: "database__connection__database", value: "ghost" },
+                    ...ghostMailEnv(cfg.mail, mailSecret),
                   ],
                   // The first start runs database migrations.
                   startupProbe: { httpGet: httpProbe, periodSeconds: 10, failureThreshold: 30 },
                   readinessProbe: { httpGet: httpProbe, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
                   livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 20, failureThreshold: 6 },
-                  resources: containerResources(cfg.resources),
-                  securityContext: containerSecurityContext(true),
-                  volumeMounts: [{ name: "content", mountPath: "/var/lib/ghost/content" }, tmp.mount],
+                  resources: cfg.resources,
+                  writable: [{ path: "/tmp", sizeLimit: "256Mi" }],
+                  volumeMounts: [{ name: "content", mountPath: CONTENT_PATH }],
                 },
               ],
-              volumes: [{ name: "content", persistentVolumeClaim: { claimName: contentName } }, tmp.volume],
-            },
+            }),
           },
         },
       },
@@ -177,9 +217,25 @@ export class Ghost extends pulumi.ComponentResource {
 
     new k8s.networking.v1.NetworkPolicy(
       name,
-      { metadata: meta, spec: networkPolicySpec(name, { publicPorts: [PORT] }) },
+      { metadata: meta, spec: ingressPolicySpec(sel, [{ ports: [PORT], from: "gateway" }]) },
       child,
     );
+
+    if (cfg.mail.host !== undefined) {
+      // The namespace's restricted egress reaches only pods and DNS; Ghost also needs its SMTP port.
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-mail-egress`,
+        {
+          metadata: { name: `${name}-mail-egress`, namespace, labels: labels(id) },
+          spec: {
+            podSelector: { matchLabels: sel },
+            policyTypes: ["Egress"],
+            egress: [{ ports: [{ port: cfg.mail.port, protocol: "TCP" }] }],
+          },
+        },
+        child,
+      );
+    }
 
     if (args.gateway) {
       httpRoute(name, meta, args.gateway, hostFor("ghost", domain), svc.metadata.name, 80, child);

@@ -23,6 +23,7 @@ export interface WorkloadsArgs {
   secrets?: {
     parseMasterKey?: pulumi.Output<string>;
     ghostDatabasePassword?: pulumi.Output<string>;
+    ghostSmtpPassword?: pulumi.Output<string>;
     redisPassword?: pulumi.Output<string>;
   };
 }
@@ -69,6 +70,7 @@ export class Workloads extends pulumi.ComponentResource {
           config: config.ghost,
           storageClass: platform.storageClass,
           databasePassword: secrets.ghostDatabasePassword,
+          smtpPassword: secrets.ghostSmtpPassword,
         },
         child,
       );

@@ -7,26 +7,25 @@ import * as pulumi from "@pulumi/pulumi";
 import { images } from "../config/versions.js";
 import {
   antiAffinity,
-  containerResources,
-  containerSecurityContext,
   hostFor,
   imageFor,
   labels,
-  networkPolicySpec,
+  ingressPolicySpec,
   pdbSpec,
-  podSecurityContext,
   publicUrl,
-  scratch,
   selectorLabels,
   withTag,
   type AppBaseArgs,
 } from "./common.js";
+import { securePod } from "./pod.js";
 import { kuardSchema, type KuardConfig } from "./schema.js";
 import { httpRoute } from "./route.js";
 
-/** kuard's image runs as `nobody`. */
+/** kuard's image runs as `nobody:nobody` (alpine's 65534); see config/contracts/images/kuard.json. */
 export const KUARD_UID = 65534;
 const PORT = 8080;
+/** The image has no ENTRYPOINT and `CMD ["/kuard"]`: args alone would replace the binary itself. */
+export const KUARD_COMMAND = ["/kuard"];
 
 export interface KuardArgs extends AppBaseArgs {
   /** Validated `kuar:workloads.kuard`. @default the schema defaults (2 blue replicas, keygen Job on) */
@@ -57,7 +56,6 @@ export class Kuard extends pulumi.ComponentResource {
     const meta = { name, namespace, labels: labels(id) };
     const { image: pinned, nodeSelector } = imageFor(images.kuard, arch);
     const image = withTag(pinned, cfg.color);
-    const tmp = scratch("tmp", "/tmp");
 
     new k8s.apps.v1.Deployment(
       name,
@@ -69,9 +67,8 @@ export class Kuard extends pulumi.ComponentResource {
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
             metadata: { labels: labels(id) },
-            spec: {
-              automountServiceAccountToken: false,
-              securityContext: podSecurityContext(KUARD_UID),
+            spec: securePod({
+              uid: KUARD_UID,
               affinity: antiAffinity(sel, cfg.replicas),
               nodeSelector,
               containers: [
@@ -92,13 +89,10 @@ export class Kuard extends pulumi.ComponentResource {
                     timeoutSeconds: 1,
                     failureThreshold: 3,
                   },
-                  resources: containerResources(cfg.resources),
-                  securityContext: containerSecurityContext(true),
-                  volumeMounts: [tmp.mount],
+                  resources: cfg.resources,
                 },
               ],
-              volumes: [tmp.volume],
-            },
+            }),
           },
         },
       },
@@ -119,7 +113,7 @@ export class Kuard extends pulumi.ComponentResource {
 
     new k8s.networking.v1.NetworkPolicy(
       name,
-      { metadata: meta, spec: networkPolicySpec(name, { publicPorts: [PORT] }) },
+      { metadata: meta, spec: ingressPolicySpec(sel, [{ ports: [PORT], from: "gateway" }]) },
       child,
     );
 
@@ -140,23 +134,20 @@ export class Kuard extends pulumi.ComponentResource {
             backoffLimit: 4,
             template: {
               metadata: { labels: labels(jobId) },
-              spec: {
+              spec: securePod({
+                uid: KUARD_UID,
                 restartPolicy: "OnFailure",
-                automountServiceAccountToken: false,
-                securityContext: podSecurityContext(KUARD_UID),
                 nodeSelector,
                 containers: [
                   {
                     name: "kuard",
                     image,
+                    command: KUARD_COMMAND,
                     args: keygenArgs(cfg.keygen.keysPerPod),
-                    resources: containerResources(cfg.resources),
-                    securityContext: containerSecurityContext(true),
-                    volumeMounts: [tmp.mount],
+                    resources: cfg.resources,
                   },
                 ],
-                volumes: [tmp.volume],
-              },
+              }),
             },
           },
         },

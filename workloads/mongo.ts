@@ -1,21 +1,15 @@
 /**
  * A MongoDB replica set as in the book's chapter 13: a StatefulSet with a headless Service, one
- * volume per member, and a Job that initiates the set once (and does nothing when re-run).
+ * volume per member, and a Job that initiates the set once (and does nothing when re-run), with
+ * replica-set authentication on: members authenticate to each other with a generated key file,
+ * clients with users. Facts about the image are in config/contracts/images/mongo.json.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { RandomSecret } from "../common/random-secret.js";
 import { images } from "../config/versions.js";
-import {
-  antiAffinity,
-  containerResources,
-  containerSecurityContext,
-  execProbe,
-  labels,
-  pdbSpec,
-  podSecurityContext,
-  scratch,
-  selectorLabels,
-} from "./common.js";
+import { antiAffinity, execProbe, ingressPolicySpec, labels, pdbSpec, selectorLabels } from "./common.js";
+import { helperResources, securePod } from "./pod.js";
 import type { ResourcesConfig } from "./schema.js";
 
 /** The mongo image's `mongodb` user and group. */
@@ -23,6 +17,28 @@ export const MONGO_UID = 999;
 export const REPLICA_SET = "rs0";
 const PORT = 27017;
 export const PING = `mongosh --quiet --eval "db.adminCommand('ping')"`;
+export const ROOT_USER = "root";
+/** Where the Secret's key file is mounted (root-owned, group-readable) and where mongod reads its copy. */
+export const KEY_SOURCE = "/etc/mongo-key/keyfile";
+export const KEY_FILE = "/run/mongo/keyfile";
+/**
+ * mongod refuses a key file readable by group or others, and a Secret volume's files belong to
+ * root; the init container copies it to an emptyDir as the mongodb user with mode 0400.
+ */
+export const KEY_COPY = `rm -f ${KEY_FILE} && cp ${KEY_SOURCE} ${KEY_FILE} && chmod 0400 ${KEY_FILE}`;
+/**
+ * Only member 0 gets the root user from the image's first-start initialisation: members that
+ * already hold data cannot join a new set, so the others start empty and copy it by initial sync.
+ */
+export const START_MEMBER =
+  'if [ "${POD_NAME##*-}" != "0" ]; then unset MONGO_INITDB_ROOT_USERNAME MONGO_INITDB_ROOT_PASSWORD; fi; exec docker-entrypoint.sh "$@"';
+
+export interface MongoAppUser {
+  /** User name, created in the admin database. */
+  name: string;
+  /** Database it reads and writes (roles readWrite and dbAdmin on it). */
+  database: string;
+}
 
 export interface MongoArgs {
   /** Namespace to deploy into. */
@@ -37,6 +53,10 @@ export interface MongoArgs {
   storageClass?: pulumi.Input<string>;
   /** Requests and limits of each member. @default requests 250m/512Mi, limits 1/1Gi */
   resources?: ResourcesConfig;
+  /** The application's user, created (or its password reset) by the init Job. @default {name: "app", database: "app"} */
+  appUser?: MongoAppUser;
+  /** Label sets of the pods allowed to connect (the app's own pods). @default [] (members and the init Job only) */
+  clients?: Record<string, string>[];
   /** Resources every child waits for. @default [] */
   dependsOn?: pulumi.Resource[];
 }
@@ -46,18 +66,27 @@ export function memberHosts(statefulSet: string, service: string, namespace: str
   return Array.from({ length: members }, (_, i) => `${statefulSet}-${i}.${service}.${namespace}.svc:${PORT}`);
 }
 
-/** A connection string naming every member, so drivers find the primary after a failover. */
-export function connectionUri(hosts: string[], database: string): string {
-  return `mongodb://${hosts.join(",")}/${database}?replicaSet=${REPLICA_SET}`;
+/**
+ * A connection string naming every member, so drivers find the primary after a failover; with
+ * credentials, escaped, authenticating against the admin database where the users live.
+ */
+export function connectionUri(hosts: string[], database: string, auth?: { user: string; password: string }): string {
+  const who = auth ? `${encodeURIComponent(auth.user)}:${encodeURIComponent(auth.password)}@` : "";
+  const authSource = auth ? "&authSource=admin" : "";
+  return `mongodb://${who}${hosts.join(",")}/${database}?replicaSet=${REPLICA_SET}${authSource}`;
 }
 
 /**
- * The initiation script (mongosh). `rs.status()` throws NotYetInitialized only before the set
- * exists, so a re-run (a replaced Job, a refresh after the Job's TTL) changes nothing.
+ * The initiation script (mongosh). It authenticates as root from the environment (never a
+ * command line); `rs.status()` throws NotYetInitialized only before the set exists, so a re-run
+ * (a replaced Job, a refresh after the Job's TTL) initiates nothing; then it waits for a primary
+ * and creates the app user, or resets its password and roles when it exists.
  */
 export function initiateScript(hosts: string[]): string {
   const config = { _id: REPLICA_SET, members: hosts.map((host, i) => ({ _id: i, host })) };
   return [
+    "const admin = db.getSiblingDB('admin');",
+    "admin.auth(process.env.MONGO_ROOT_USERNAME, process.env.MONGO_ROOT_PASSWORD);",
     "try {",
     "  const s = rs.status();",
     '  print("replica set " + s.set + " already initiated; nothing to do");',
@@ -65,6 +94,20 @@ export function initiateScript(hosts: string[]): string {
     '  if (e.codeName !== "NotYetInitialized") throw e;',
     `  rs.initiate(${JSON.stringify(config)});`,
     '  print("replica set initiated");',
+    "}",
+    "let tries = 0;",
+    "while (!admin.runCommand({ hello: 1 }).isWritablePrimary) {",
+    '  if (++tries > 90) throw new Error("no primary after 180 s");',
+    "  sleep(2000);",
+    "}",
+    "const user = process.env.APP_USER, database = process.env.APP_DATABASE;",
+    "const roles = [{ role: 'readWrite', db: database }, { role: 'dbAdmin', db: database }];",
+    "if (admin.getUser(user)) {",
+    "  admin.updateUser(user, { pwd: process.env.APP_PASSWORD, roles });",
+    '  print("user " + user + " updated");',
+    "} else {",
+    "  admin.createUser({ user, pwd: process.env.APP_PASSWORD, roles });",
+    '  print("user " + user + " created");',
     "}",
   ].join("\n");
 }
@@ -88,6 +131,10 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
   readonly hosts: pulumi.Output<string[]>;
   /** The headless Service's name. */
   readonly serviceName: pulumi.Output<string>;
+  /** The app user's name. */
+  readonly appUser: string;
+  /** The app user's password; a secret. */
+  readonly appPassword: pulumi.Output<string>;
 
   constructor(name: string, args: MongoArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kuar:workloads:MongoReplicaSet", name, {}, opts);
@@ -98,20 +145,38 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
       requests: { cpu: "250m", memory: "512Mi" },
       limits: { cpu: "1", memory: "1Gi" },
     };
+    const app = args.appUser ?? { name: "app", database: "app" };
     const child = { parent: this, dependsOn: args.dependsOn ?? [] };
     const namespace = args.namespace;
 
     const id = { name: "mongo", instance, component: "database" };
     const sel = selectorLabels(id);
     const meta = { name, namespace, labels: labels(id) };
-    const tmp = scratch("tmp", "/tmp");
-    const configdb = scratch("configdb", "/data/configdb");
-    const security = {
-      automountServiceAccountToken: false,
-      securityContext: podSecurityContext(MONGO_UID),
-    };
-    // mongosh keeps history and logs under $HOME; the image's home is on the read-only root.
+    // mongosh keeps history and logs under $HOME; the image's HOME is the data directory.
     const home = { name: "HOME", value: "/tmp" };
+
+    // Key files hold 6 to 1024 base64 characters; alphanumerics are a subset.
+    const keyFile = new RandomSecret(`${name}-keyfile`, { length: 756 }, { parent: this }).value;
+    const rootPassword = new RandomSecret(`${name}-root-password`, {}, { parent: this }).value;
+    this.appPassword = new RandomSecret(`${name}-app-password`, {}, { parent: this }).value;
+    this.appUser = app.name;
+    const secret = new k8s.core.v1.Secret(
+      name,
+      {
+        metadata: meta,
+        type: "Opaque",
+        stringData: { keyfile: keyFile, "root-password": rootPassword, "app-password": this.appPassword },
+      },
+      child,
+    );
+    const fromSecret = (env: string, key: string) => ({
+      name: env,
+      valueFrom: { secretKeyRef: { name: secret.metadata.name, key } },
+    });
+    const root = [
+      { name: "MONGO_INITDB_ROOT_USERNAME", value: ROOT_USER },
+      fromSecret("MONGO_INITDB_ROOT_PASSWORD", "root-password"),
+    ];
 
     const svc = new k8s.core.v1.Service(
       name,
@@ -139,26 +204,46 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
           selector: { matchLabels: sel },
           template: {
             metadata: { labels: labels(id) },
-            spec: {
-              ...security,
+            spec: securePod({
+              uid: MONGO_UID,
               affinity: antiAffinity(sel, members),
               terminationGracePeriodSeconds: 30,
+              volumes: [
+                {
+                  name: "key",
+                  secret: {
+                    secretName: secret.metadata.name,
+                    items: [{ key: "keyfile", path: "keyfile" }],
+                    defaultMode: 0o440,
+                  },
+                },
+              ],
+              initContainers: [
+                {
+                  name: "keyfile",
+                  image: images.mongo,
+                  command: ["sh", "-c", KEY_COPY],
+                  resources: helperResources(),
+                  writable: ["/run/mongo"],
+                  volumeMounts: [{ name: "key", mountPath: "/etc/mongo-key", readOnly: true }],
+                },
+              ],
               containers: [
                 {
                   name: "mongo",
                   image: images.mongo,
-                  args: ["--replSet", REPLICA_SET, "--bind_ip_all"],
-                  env: [home],
+                  command: ["bash", "-c", START_MEMBER, "start-member"],
+                  args: ["mongod", "--replSet", REPLICA_SET, "--bind_ip_all", "--keyFile", KEY_FILE],
+                  env: [home, { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }, ...root],
                   ports: [{ name: "mongo", containerPort: PORT }],
                   readinessProbe: execProbe(PING, 10, 5),
                   livenessProbe: execProbe(PING, 20, 30),
-                  resources: containerResources(res),
-                  securityContext: containerSecurityContext(true),
-                  volumeMounts: [{ name: "data", mountPath: "/data/db" }, configdb.mount, tmp.mount],
+                  resources: res,
+                  writable: ["/tmp", "/data/configdb", "/run/mongo"],
+                  volumeMounts: [{ name: "data", mountPath: "/data/db" }],
                 },
               ],
-              volumes: [configdb.volume, tmp.volume],
-            },
+            }),
           },
           volumeClaimTemplates: [
             {
@@ -178,11 +263,21 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
     const pdb = pdbSpec(sel, members);
     if (pdb) new k8s.policy.v1.PodDisruptionBudget(name, { metadata: meta, spec: pdb }, child);
 
+    const jobId = { name: "mongo", instance, component: "replicaset-init" };
+    // Members replicate to each other, the init Job configures them, and only the app's pods connect.
+    new k8s.networking.v1.NetworkPolicy(
+      name,
+      {
+        metadata: meta,
+        spec: ingressPolicySpec(sel, [{ ports: [PORT], from: [sel, selectorLabels(jobId), ...(args.clients ?? [])] }]),
+      },
+      child,
+    );
+
     this.hosts = pulumi
       .all([sts.metadata.name, svc.metadata.name, pulumi.output(namespace)])
       .apply(([s, h, ns]) => memberHosts(s, h, ns, members));
 
-    const jobId = { name: "mongo", instance, component: "replicaset-init" };
     const jobName = `${name}-init`;
     new k8s.batch.v1.Job(
       jobName,
@@ -194,25 +289,27 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
           ttlSecondsAfterFinished: 3600,
           template: {
             metadata: { labels: labels(jobId) },
-            spec: {
-              ...security,
+            spec: securePod({
+              uid: MONGO_UID,
               restartPolicy: "OnFailure",
               containers: [
                 {
                   name: "initiate",
                   image: images.mongo,
                   command: ["sh", "-c", this.hosts.apply(initiateCommand)],
-                  env: [home, { name: "INITIATE_JS", value: this.hosts.apply(initiateScript) }],
-                  resources: {
-                    requests: { cpu: "50m", memory: "64Mi" },
-                    limits: { cpu: "500m", memory: "256Mi" },
-                  },
-                  securityContext: containerSecurityContext(true),
-                  volumeMounts: [tmp.mount],
+                  env: [
+                    home,
+                    { name: "INITIATE_JS", value: this.hosts.apply(initiateScript) },
+                    { name: "MONGO_ROOT_USERNAME", value: ROOT_USER },
+                    fromSecret("MONGO_ROOT_PASSWORD", "root-password"),
+                    { name: "APP_USER", value: app.name },
+                    { name: "APP_DATABASE", value: app.database },
+                    fromSecret("APP_PASSWORD", "app-password"),
+                  ],
+                  resources: helperResources(),
                 },
               ],
-              volumes: [tmp.volume],
-            },
+            }),
           },
         },
       },
@@ -220,6 +317,11 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
     );
 
     this.serviceName = svc.metadata.name;
-    this.registerOutputs({ hosts: this.hosts, serviceName: this.serviceName });
+    this.registerOutputs({
+      hosts: this.hosts,
+      serviceName: this.serviceName,
+      appUser: this.appUser,
+      appPassword: this.appPassword,
+    });
   }
 }

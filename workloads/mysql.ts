@@ -5,15 +5,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { images } from "../config/versions.js";
-import {
-  containerResources,
-  containerSecurityContext,
-  execProbe,
-  labels,
-  podSecurityContext,
-  scratch,
-  selectorLabels,
-} from "./common.js";
+import { execProbe, ingressPolicySpec, labels, selectorLabels } from "./common.js";
+import { securePod } from "./pod.js";
 import type { ResourcesConfig } from "./schema.js";
 
 /** The mysql image's `mysql` user and group. */
@@ -21,6 +14,11 @@ export const MYSQL_UID = 999;
 export const MYSQL_PORT = 3306;
 /** Exits 0 whenever the server answers, even when access is denied, so it needs no password. */
 export const MYSQL_PING = "mysqladmin ping -h 127.0.0.1 --silent";
+/**
+ * The data directory lives in a subdirectory of the claim: ext4 volumes from cloud disk drivers
+ * hold `lost+found` at their root, and `mysqld --initialize` refuses a non-empty data directory.
+ */
+export const DATA_SUBPATH = "mysql";
 
 export interface MysqlArgs {
   /** Namespace to deploy into. */
@@ -41,6 +39,8 @@ export interface MysqlArgs {
   storageClass?: pulumi.Input<string>;
   /** Requests and limits. @default requests 250m/512Mi, limits 1/1Gi */
   resources?: ResourcesConfig;
+  /** Label sets of the pods allowed to connect (the app's own pods). @default [] (nobody) */
+  clients?: Record<string, string>[];
   /** Resources every child waits for. @default [] */
   dependsOn?: pulumi.Resource[];
 }
@@ -64,10 +64,6 @@ export class MysqlSingleton extends pulumi.ComponentResource {
       name: env,
       valueFrom: { secretKeyRef: { name: args.secretName, key } },
     });
-    // mysqld writes its socket and pid file, temp files and the secure-file-priv directory.
-    const run = scratch("run", "/var/run/mysqld");
-    const tmp = scratch("tmp", "/tmp", "512Mi");
-    const files = scratch("files", "/var/lib/mysql-files");
 
     const svc = new k8s.core.v1.Service(
       name,
@@ -92,9 +88,8 @@ export class MysqlSingleton extends pulumi.ComponentResource {
           selector: { matchLabels: sel },
           template: {
             metadata: { labels: labels(id) },
-            spec: {
-              automountServiceAccountToken: false,
-              securityContext: podSecurityContext(MYSQL_UID),
+            spec: securePod({
+              uid: MYSQL_UID,
               terminationGracePeriodSeconds: 60,
               containers: [
                 {
@@ -111,13 +106,13 @@ export class MysqlSingleton extends pulumi.ComponentResource {
                   startupProbe: { ...execProbe(MYSQL_PING, 10, 10), failureThreshold: 30 },
                   readinessProbe: execProbe(MYSQL_PING, 10, 0),
                   livenessProbe: execProbe(MYSQL_PING, 20, 0),
-                  resources: containerResources(res),
-                  securityContext: containerSecurityContext(true),
-                  volumeMounts: [{ name: "data", mountPath: "/var/lib/mysql" }, run.mount, tmp.mount, files.mount],
+                  resources: res,
+                  // mysqld writes its socket and pid file, temp files and the secure-file-priv directory.
+                  writable: ["/var/run/mysqld", { path: "/tmp", sizeLimit: "512Mi" }, "/var/lib/mysql-files"],
+                  volumeMounts: [{ name: "data", mountPath: "/var/lib/mysql", subPath: DATA_SUBPATH }],
                 },
               ],
-              volumes: [run.volume, tmp.volume, files.volume],
-            },
+            }),
           },
           volumeClaimTemplates: [
             {
@@ -131,6 +126,12 @@ export class MysqlSingleton extends pulumi.ComponentResource {
           ],
         },
       },
+      child,
+    );
+
+    new k8s.networking.v1.NetworkPolicy(
+      name,
+      { metadata: meta, spec: ingressPolicySpec(sel, [{ ports: [MYSQL_PORT], from: args.clients ?? [] }]) },
       child,
     );
 

@@ -6,21 +6,19 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { RandomSecret, secretOrGenerated } from "../common/random-secret.js";
 import { images } from "../config/versions.js";
+import type { GatewayRef } from "../bootstrap/platform.js";
 import {
   antiAffinity,
-  containerResources,
-  containerSecurityContext,
   hostFor,
   labels,
-  networkPolicySpec,
+  ingressPolicySpec,
   pdbSpec,
-  podSecurityContext,
   publicUrl,
-  scratch,
   selectorLabels,
   type AppBaseArgs,
 } from "./common.js";
 import { connectionUri, MongoReplicaSet } from "./mongo.js";
+import { securePod } from "./pod.js";
 import { parseSchema, type ParseConfig } from "./schema.js";
 import { httpRoute } from "./route.js";
 
@@ -28,7 +26,36 @@ import { httpRoute } from "./route.js";
 export const PARSE_UID = 1000;
 const PORT = 1337;
 const DASHBOARD_PORT = 4040;
+const DATABASE = "parse";
 export const MOUNT_PATH = "/parse";
+/** parse-server's working directory in the image; it writes `./logs` there by default. */
+const LOGS = "/parse-server/logs";
+
+/**
+ * parse-dashboard's proxy settings. Its server reads both variables as raw strings, so any
+ * value (even "false" or "0") turns one on, and it exits at start when both are set. Behind an
+ * https Gateway it trusts the proxy's X-Forwarded-Proto; behind an http-only one it must allow
+ * plain HTTP; through a port-forward the browser is local and needs neither.
+ */
+export function dashboardProxyEnv(gateway: Pick<GatewayRef, "scheme"> | undefined): { name: string; value: string }[] {
+  if (!gateway) return [];
+  return gateway.scheme === "https"
+    ? [{ name: "PARSE_DASHBOARD_TRUST_PROXY", value: "1" }]
+    : [{ name: "PARSE_DASHBOARD_ALLOW_INSECURE_HTTP", value: "1" }];
+}
+
+/**
+ * parse-server's address-related env. The master-key allow-list is compared with Express's
+ * `req.ip`, which is the Gateway proxy's pod address unless `trustProxy` names the proxies, so the
+ * default allows only localhost (a port-forward). `PARSE_SERVER_TRUST_PROXY` is parsed as JSON.
+ */
+export function parseServerIpEnv(
+  cfg: Pick<ParseConfig, "masterKeyIps" | "trustProxy">,
+): { name: string; value: string }[] {
+  const env = [{ name: "PARSE_SERVER_MASTER_KEY_IPS", value: cfg.masterKeyIps.join(",") }];
+  if (cfg.trustProxy.length) env.push({ name: "PARSE_SERVER_TRUST_PROXY", value: JSON.stringify(cfg.trustProxy) });
+  return env;
+}
 
 export interface ParseServerArgs extends AppBaseArgs {
   /** Validated `kuar:workloads.parse`. @default the schema defaults */
@@ -55,8 +82,30 @@ export class ParseServer extends pulumi.ComponentResource {
     const namespace = args.namespace;
     const ns = pulumi.output(namespace);
 
+    const mongo = new MongoReplicaSet(
+      `${name}-mongo`,
+      {
+        namespace,
+        instance: name,
+        members: cfg.mongoMembers,
+        storage: cfg.storage,
+        storageClass: args.storageClass,
+        resources: cfg.mongoResources,
+        appUser: { name: "parse", database: DATABASE },
+        clients: [selectorLabels({ name: "parse-server", instance: name, component: "api" })],
+        dependsOn: args.dependsOn,
+      },
+      { parent: this },
+    );
+
     const masterKey = secretOrGenerated(`${name}-master-key`, args.masterKey, { length: 40 }, { parent: this });
-    const secretData: Record<string, pulumi.Output<string>> = { "master-key": masterKey };
+    const databaseUri = pulumi
+      .all([mongo.hosts, mongo.appPassword])
+      .apply(([hosts, password]) => connectionUri(hosts, DATABASE, { user: mongo.appUser, password }));
+    const secretData: Record<string, pulumi.Output<string>> = {
+      "master-key": masterKey,
+      "database-uri": pulumi.secret(databaseUri),
+    };
     if (cfg.dashboard) {
       secretData["dashboard-password"] = new RandomSecret(`${name}-dashboard-password`, {}, { parent: this }).value;
     }
@@ -74,26 +123,9 @@ export class ParseServer extends pulumi.ComponentResource {
       valueFrom: { secretKeyRef: { name: secret.metadata.name, key } },
     });
 
-    const mongo = new MongoReplicaSet(
-      `${name}-mongo`,
-      {
-        namespace,
-        instance: name,
-        members: cfg.mongoMembers,
-        storage: cfg.storage,
-        storageClass: args.storageClass,
-        resources: cfg.mongoResources,
-        dependsOn: args.dependsOn,
-      },
-      { parent: this },
-    );
-
     const id = { name: "parse-server", instance: name, component: "api" };
     const sel = selectorLabels(id);
     const meta = { name, namespace, labels: labels(id) };
-    const tmp = scratch("tmp", "/tmp");
-    // parse-server writes its log files to ./logs under its working directory.
-    const logs = scratch("logs", "/parse-server/logs", "256Mi");
 
     new k8s.apps.v1.Deployment(
       name,
@@ -105,9 +137,8 @@ export class ParseServer extends pulumi.ComponentResource {
           strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
           template: {
             metadata: { labels: labels(id) },
-            spec: {
-              automountServiceAccountToken: false,
-              securityContext: podSecurityContext(PARSE_UID),
+            spec: securePod({
+              uid: PARSE_UID,
               affinity: antiAffinity(sel, cfg.replicas),
               containers: [
                 {
@@ -117,11 +148,11 @@ export class ParseServer extends pulumi.ComponentResource {
                   env: [
                     { name: "PARSE_SERVER_APPLICATION_ID", value: cfg.appId },
                     fromSecret("PARSE_SERVER_MASTER_KEY", "master-key"),
-                    { name: "PARSE_SERVER_DATABASE_URI", value: mongo.hosts.apply((h) => connectionUri(h, "parse")) },
+                    fromSecret("PARSE_SERVER_DATABASE_URI", "database-uri"),
                     { name: "PARSE_SERVER_URL", value: `http://localhost:${PORT}${MOUNT_PATH}` },
                     { name: "PARSE_SERVER_MOUNT_PATH", value: MOUNT_PATH },
-                    { name: "PARSE_SERVER_MASTER_KEY_IPS", value: cfg.masterKeyIps.join(",") },
-                    { name: "PARSE_SERVER_LOGS_FOLDER", value: logs.mount.mountPath },
+                    ...parseServerIpEnv(cfg),
+                    { name: "PARSE_SERVER_LOGS_FOLDER", value: LOGS },
                   ],
                   startupProbe: {
                     httpGet: { path: `${MOUNT_PATH}/health`, port: "http" },
@@ -140,13 +171,11 @@ export class ParseServer extends pulumi.ComponentResource {
                     timeoutSeconds: 5,
                     failureThreshold: 6,
                   },
-                  resources: containerResources(cfg.resources),
-                  securityContext: containerSecurityContext(true),
-                  volumeMounts: [tmp.mount, logs.mount],
+                  resources: cfg.resources,
+                  writable: ["/tmp", { path: LOGS, sizeLimit: "256Mi" }],
                 },
               ],
-              volumes: [tmp.volume, logs.volume],
-            },
+            }),
           },
         },
       },
@@ -165,10 +194,9 @@ export class ParseServer extends pulumi.ComponentResource {
     const pdb = pdbSpec(sel, cfg.replicas);
     if (pdb) new k8s.policy.v1.PodDisruptionBudget(name, { metadata: meta, spec: pdb }, child);
 
-    const publicPorts = cfg.dashboard ? [PORT, DASHBOARD_PORT] : [PORT];
     new k8s.networking.v1.NetworkPolicy(
       name,
-      { metadata: meta, spec: networkPolicySpec(name, { publicPorts }) },
+      { metadata: meta, spec: ingressPolicySpec(sel, [{ ports: [PORT], from: "gateway" }]) },
       child,
     );
 
@@ -204,9 +232,8 @@ export class ParseServer extends pulumi.ComponentResource {
             strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
             template: {
               metadata: { labels: labels(dash) },
-              spec: {
-                automountServiceAccountToken: false,
-                securityContext: podSecurityContext(PARSE_UID),
+              spec: securePod({
+                uid: PARSE_UID,
                 containers: [
                   {
                     name: "parse-dashboard",
@@ -219,9 +246,7 @@ export class ParseServer extends pulumi.ComponentResource {
                       fromSecret("PARSE_DASHBOARD_MASTER_KEY", "master-key"),
                       { name: "PARSE_DASHBOARD_USER_ID", value: "admin" },
                       fromSecret("PARSE_DASHBOARD_USER_PASSWORD", "dashboard-password"),
-                      // Plain HTTP is only ever a port-forward or an http-only Gateway.
-                      { name: "PARSE_DASHBOARD_ALLOW_INSECURE_HTTP", value: String(args.gateway?.scheme !== "https") },
-                      { name: "PARSE_DASHBOARD_TRUST_PROXY", value: args.gateway ? "1" : "0" },
+                      ...dashboardProxyEnv(args.gateway),
                     ],
                     readinessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 10, failureThreshold: 3 },
                     livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 20, failureThreshold: 6 },
@@ -229,14 +254,19 @@ export class ParseServer extends pulumi.ComponentResource {
                       requests: { cpu: "100m", memory: "128Mi" },
                       limits: { cpu: "500m", memory: "256Mi" },
                     },
-                    securityContext: containerSecurityContext(true),
-                    volumeMounts: [tmp.mount],
                   },
                 ],
-                volumes: [tmp.volume],
-              },
+              }),
             },
           },
+        },
+        child,
+      );
+      new k8s.networking.v1.NetworkPolicy(
+        dashName,
+        {
+          metadata: dashMeta,
+          spec: ingressPolicySpec(selectorLabels(dash), [{ ports: [DASHBOARD_PORT], from: "gateway" }]),
         },
         child,
       );

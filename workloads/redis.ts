@@ -10,17 +10,14 @@ import { secretOrGenerated } from "../common/random-secret.js";
 import { images } from "../config/versions.js";
 import {
   antiAffinity,
-  containerResources,
-  containerSecurityContext,
   execProbe,
   labels,
-  networkPolicySpec,
+  ingressPolicySpec,
   pdbSpec,
-  podSecurityContext,
-  scratch,
   selectorLabels,
   type AppBaseArgs,
 } from "./common.js";
+import { securePod, type SecureContainerArgs } from "./pod.js";
 import { redisSchema, type RedisConfig } from "./schema.js";
 
 /** The redis alpine image's `redis` user (uid 999, group 1000). */
@@ -186,13 +183,11 @@ export class Redis extends pulumi.ComponentResource {
       id: typeof serverId,
       replicas: number,
       ownHeadless: string,
-      container: k8s.types.input.core.v1.Container,
+      container: Omit<SecureContainerArgs, "image" | "env" | "writable" | "volumeMounts">,
       runDir: string,
       claim: boolean,
     ) => {
       const sel = selectorLabels(id);
-      const run = scratch("run", runDir);
-      const tmp = scratch("tmp", "/tmp");
       new k8s.apps.v1.StatefulSet(
         setName,
         {
@@ -204,26 +199,21 @@ export class Redis extends pulumi.ComponentResource {
             selector: { matchLabels: sel },
             template: {
               metadata: { labels: labels(id) },
-              spec: {
-                automountServiceAccountToken: false,
-                securityContext: podSecurityContext(REDIS_UID, REDIS_GID),
+              spec: securePod({
+                uid: REDIS_UID,
+                gid: REDIS_GID,
                 affinity: antiAffinity(sel, replicas),
+                volumes: [configVolume],
                 containers: [
                   {
                     ...container,
                     image: images.redis,
                     env: env(ownHeadless),
-                    securityContext: containerSecurityContext(true),
-                    volumeMounts: [
-                      configMount,
-                      run.mount,
-                      tmp.mount,
-                      ...(claim ? [{ name: "data", mountPath: "/data" }] : []),
-                    ],
+                    writable: [runDir, "/tmp"],
+                    volumeMounts: [configMount, ...(claim ? [{ name: "data", mountPath: "/data" }] : [])],
                   },
                 ],
-                volumes: [configVolume, run.volume, tmp.volume],
-              },
+              }),
             },
             volumeClaimTemplates: claim
               ? [
@@ -262,7 +252,7 @@ export class Redis extends pulumi.ComponentResource {
         ports: [{ name: "redis", containerPort: PORT }],
         readinessProbe: execProbe(REDIS_PING, 10, 5),
         livenessProbe: execProbe(REDIS_PING, 20, 15),
-        resources: containerResources(cfg.resources),
+        resources: cfg.resources,
       },
       "/run/redis",
       true,
@@ -288,7 +278,10 @@ export class Redis extends pulumi.ComponentResource {
       name,
       {
         metadata: { name, namespace, labels: labels(serverId) },
-        spec: networkPolicySpec(name, { namespacePorts: [PORT, SENTINEL_PORT] }),
+        // A shared service: every pod of the namespace may use it (its members included).
+        spec: ingressPolicySpec({ "app.kubernetes.io/name": "redis", "app.kubernetes.io/instance": name }, [
+          { ports: [PORT, SENTINEL_PORT], from: "namespace" },
+        ]),
       },
       child,
     );

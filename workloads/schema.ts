@@ -141,8 +141,17 @@ export const parseSchema = z
         ...fix('Pick a short id such as "kuar".'),
       })
       .default("kuar"),
-    /** Addresses or CIDRs allowed to use the master key (`PARSE_SERVER_MASTER_KEY_IPS`). @default the usual pod network 10.0.0.0/8 plus localhost */
-    masterKeyIps: z.array(ipOrCidr).min(1).default(["10.0.0.0/8", "127.0.0.1", "::1"]),
+    /**
+     * Addresses or CIDRs allowed to use the master key (`PARSE_SERVER_MASTER_KEY_IPS`), compared
+     * with the client address parse-server sees: behind the Gateway that is the proxy's pod unless
+     * `trustProxy` names the proxies. @default localhost only, so only a port-forward can use it
+     */
+    masterKeyIps: z.array(ipOrCidr).min(1).default(["127.0.0.1", "::1"]),
+    /**
+     * Proxies whose X-Forwarded-For parse-server believes (`PARSE_SERVER_TRUST_PROXY`): the Gateway
+     * proxies' pod CIDR, so `masterKeyIps` is matched against the real client. @default [] (none)
+     */
+    trustProxy: z.array(ipOrCidr).default([]),
     /** Size of each MongoDB member's volume. @default "1Gi" */
     storage: quantity.default("1Gi"),
     /** Requests and limits of each parse-server pod. @default requests 250m/256Mi, limits 1/512Mi */
@@ -151,6 +160,42 @@ export const parseSchema = z
     mongoResources: resources({ requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } }),
   })
   .prefault({});
+
+const ghostMail = z
+  .strictObject({
+    /**
+     * SMTP server Ghost sends through (`mail__options__host`). Without one Ghost cannot send mail:
+     * staff device verification is turned off, and invites, password resets and member emails fail.
+     * @default none
+     */
+    host: z
+      .string()
+      .regex(/^[A-Za-z0-9]([-A-Za-z0-9.]{0,251}[A-Za-z0-9])?$/, {
+        message: "expected a host name such as smtp.example.com",
+        ...fix("Write the SMTP server's host name without scheme or port."),
+      })
+      .optional(),
+    /** SMTP port: 587 (submission, STARTTLS) or 465 (TLS from the start, with `secure: true`). @default 587 */
+    port: z.number().int().min(1).max(65535).default(587),
+    /** TLS from the first byte (port 465); false upgrades with STARTTLS when offered. @default false */
+    secure: z.boolean().default(false),
+    /** SMTP user; its password is the secret `kuar:ghostSmtpPassword`. @default none: no SMTP authentication */
+    user: z.string().min(1).optional(),
+    /** Sender address (`mail__from`), e.g. `"Blog" <noreply@example.com>`. @default Ghost's noreply@<site host> */
+    from: z.string().min(3).optional(),
+  })
+  .prefault({})
+  .superRefine((m, ctx) => {
+    if (m.user !== undefined && m.host === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["user"],
+        input: m.user,
+        message: "an SMTP user needs an SMTP host",
+        ...fix("Set host (pulumi config set --path 'kuar:workloads.ghost.mail.host' smtp.example.com) or remove user."),
+      });
+    }
+  });
 
 export const ghostSchema = z
   .strictObject({
@@ -166,6 +211,8 @@ export const ghostSchema = z
         message: "must be 1: Ghost keeps state in process and cannot run more than one instance against one database",
         ...fix("Set replicas to 1 and scale reads with a cache or CDN in front of Ghost."),
       }),
+    /** Outgoing mail (SMTP). @default none: Ghost sends no mail and staff device verification is off */
+    mail: ghostMail,
     /** Size of the content volume (`/var/lib/ghost/content`). @default "1Gi" */
     storage: quantity.default("1Gi"),
     /** Size of the MySQL data volume. @default "2Gi" */
@@ -225,6 +272,40 @@ export const workloadsSchema = z.strictObject({
 });
 
 export type WorkloadsConfig = z.output<typeof workloadsSchema>;
+
+/** A problem in the shape config/errors.ts reports. */
+export interface SecretProblem {
+  path: string;
+  received: unknown;
+  message: string;
+  fix: string;
+}
+
+/**
+ * Checks that need both the workloads config and which secrets are set (`has` says whether
+ * `kuar:<key>` is present), run with the other config checks before anything is registered.
+ */
+export function workloadSecretProblems(w: WorkloadsConfig, has: (key: string) => boolean): SecretProblem[] {
+  const out: SecretProblem[] = [];
+  const mail = w.ghost.mail;
+  if (w.ghost.enabled && mail.user !== undefined && !has("ghostSmtpPassword")) {
+    out.push({
+      path: "kuar:ghostSmtpPassword",
+      received: "(not set)",
+      message: `required because workloads.ghost.mail.user is set (${JSON.stringify(mail.user)})`,
+      fix: "Run: pulumi config set --secret kuar:ghostSmtpPassword <the SMTP password>",
+    });
+  }
+  if (has("ghostSmtpPassword") && mail.user === undefined) {
+    out.push({
+      path: "kuar:workloads.ghost.mail.user",
+      received: undefined,
+      message: "kuar:ghostSmtpPassword is set but no SMTP user would use it",
+      fix: "Run: pulumi config set --path 'kuar:workloads.ghost.mail.user' <SMTP user>, or pulumi config rm kuar:ghostSmtpPassword",
+    });
+  }
+  return out;
+}
 export type KuardConfig = z.output<typeof kuardSchema>;
 export type ParseConfig = z.output<typeof parseSchema>;
 export type GhostConfig = z.output<typeof ghostSchema>;

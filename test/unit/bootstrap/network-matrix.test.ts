@@ -138,14 +138,10 @@ function expected(all: string[], dnsPorts: string[], otherPorts: string[]): stri
     ...to("parse-server/api:1337/TCP", ["gateway"]),
     ...to("parse-dashboard/dashboard:4040/TCP", ["gateway"]),
     ...to("ghost/web:2368/TCP", ["gateway"]),
-    // Databases: only their own app's pods (and their own replicas and set-up Job).
-    ...to("mongo/database:27017/TCP", [
-      "mongo/database",
-      "mongo/replicaset-init",
-      "parse-dashboard/dashboard",
-      "parse-server/api",
-    ]),
-    ...to("mysql/database:3306/TCP", ["ghost/web", "mysql/database"]),
+    // Databases: only the pods of their own app that use them (and their own replicas and set-up
+    // Job); the dashboard talks to parse-server, never to MongoDB.
+    ...to("mongo/database:27017/TCP", ["mongo/database", "mongo/replicaset-init", "parse-server/api"]),
+    ...to("mysql/database:3306/TCP", ["ghost/web"]),
     // Redis is the namespace's shared cache: every app pod, nothing outside.
     ...to("redis/server:6379/TCP", APPS),
     ...to("redis/sentinel:26379/TCP", APPS),

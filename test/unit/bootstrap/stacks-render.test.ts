@@ -10,6 +10,7 @@ import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
 import { RecordingMocks, type RecordedResource } from "../../kit/mocks.js";
 import { stackFileConfig } from "../../../config/stack-file.js";
+import { invokes as awsInvokes } from "../providers/eks-aws.js";
 
 const dir = join(import.meta.dirname, "..", "..", "..", "stacks");
 const files = readdirSync(dir)
@@ -91,6 +92,7 @@ function outputs(r: RecordedResource): Record<string, unknown> | undefined {
 }
 
 const invokes = {
+  ...awsInvokes,
   "azure-native:authorization:getClientConfig": () => ({
     clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
     objectId: "deployer-object-id",

@@ -66,35 +66,34 @@ test("URLs and routes", () => {
   assert.deepEqual(spec.rules[0]!.backendRefs, [{ name: "svc", port: 8080 }]);
 });
 
-test("network policy: the front door only from the Gateway's proxies, the instance's pods on every other port", () => {
-  const p = c.networkPolicySpec("kuar-parse", { namespacePorts: [6379], publicPorts: [1337] });
-  const own = { podSelector: { matchLabels: { "app.kubernetes.io/instance": "kuar-parse" } } };
-  assert.deepEqual(p.podSelector, own.podSelector);
-  assert.deepEqual(p.ingress[0], {
-    from: [own],
-    ports: [
-      { protocol: "TCP", port: 1, endPort: 1336 },
-      { protocol: "TCP", port: 1338, endPort: 65535 },
-      { protocol: "UDP", port: 1, endPort: 65535 },
-    ],
-  });
-  assert.deepEqual(p.ingress[1], { from: [{ podSelector: {} }], ports: [{ port: 6379, protocol: "TCP" }] });
-  assert.deepEqual(p.ingress[2], {
-    from: [
-      {
-        namespaceSelector: { matchLabels: { "kuar.dev/gateway-proxies": "true" } },
-        podSelector: {
-          matchLabels: {
-            "app.kubernetes.io/name": "envoy",
-            "app.kubernetes.io/component": "proxy",
-            "app.kubernetes.io/managed-by": "envoy-gateway",
+test("ingress policy: each rule admits only its peers on its ports, the front door only the Gateway's proxies; a rule naming no peers admits nobody", () => {
+  const db = { "app.kubernetes.io/name": "mysql" };
+  const app = { "app.kubernetes.io/name": "ghost" };
+  const p = c.ingressPolicySpec(db, [
+    { ports: [3306], from: [app] },
+    { ports: [80], from: "gateway" },
+    { ports: [6379], from: "namespace" },
+    { ports: [9999], from: [] },
+  ]);
+  assert.deepEqual(p.podSelector, { matchLabels: db });
+  assert.deepEqual(p.policyTypes, ["Ingress"]);
+  assert.deepEqual(p.ingress, [
+    { from: [{ podSelector: { matchLabels: app } }], ports: [{ port: 3306, protocol: "TCP" }] },
+    {
+      from: [
+        {
+          namespaceSelector: { matchLabels: { "kuar.dev/gateway-proxies": "true" } },
+          podSelector: {
+            matchLabels: {
+              "app.kubernetes.io/name": "envoy",
+              "app.kubernetes.io/component": "proxy",
+              "app.kubernetes.io/managed-by": "envoy-gateway",
+            },
           },
         },
-      },
-    ],
-    ports: [{ port: 1337, protocol: "TCP" }],
-  });
-  assert.deepEqual(c.networkPolicySpec("x").ingress, [
-    { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/instance": "x" } } }] },
+      ],
+      ports: [{ port: 80, protocol: "TCP" }],
+    },
+    { from: [{ podSelector: {} }], ports: [{ port: 6379, protocol: "TCP" }] },
   ]);
 });

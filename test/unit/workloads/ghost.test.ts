@@ -105,3 +105,50 @@ test("ghost: database passwords are generated secrets, never literal; a supplied
   });
   assertNotLiteral(assert, given, "supplied-db-password");
 });
+
+test("ghost: MySQL keeps its data in a subPath of the claim, so a disk's lost+found never sits in the data directory", async () => {
+  const d = await deploy(mocks, "g6", { workloads: on });
+  const c = container(d.one(T.statefulSet, "g6-ghost-mysql"));
+  const data = (c.volumeMounts as Record<string, any>[]).find((m) => m["name"] === "data");
+  assert.deepEqual(data, { name: "data", mountPath: "/var/lib/mysql", subPath: "mysql" });
+});
+
+test("ghost: without mail settings staff device verification is off and no mail transport is set", async () => {
+  const d = await deploy(mocks, "g7", { workloads: on });
+  const c = container(d.one(T.deployment, "g7-ghost"));
+  assert.equal(envOf(c, "security__staffDeviceVerification")?.["value"], "false");
+  assert.equal((c.env as Record<string, any>[]).filter((e) => String(e["name"]).startsWith("mail__")).length, 0);
+  assert.equal(d.ofType(T.netpol).filter((r) => r.name.endsWith("mail-egress")).length, 0);
+});
+
+test("ghost: with an SMTP host, mail goes through it with the password from a Secret, verification stays on and egress opens the port", async () => {
+  const pulumi = await import("@pulumi/pulumi");
+  const d = await deploy(mocks, "g8", {
+    workloads: {
+      ...on,
+      ghost: { enabled: true, mail: { host: "smtp.example.com", user: "blog", from: "Blog <noreply@example.com>" } },
+    },
+    secrets: { ghostSmtpPassword: pulumi.output("supplied-smtp-password") },
+  });
+  const c = container(d.one(T.deployment, "g8-ghost"));
+  const value = (n: string) => envOf(c, n)?.["value"];
+  assert.equal(value("mail__transport"), "SMTP");
+  assert.equal(value("mail__options__host"), "smtp.example.com");
+  assert.equal(value("mail__options__port"), "587");
+  assert.equal(value("mail__options__secure"), "false");
+  assert.equal(value("mail__options__auth__user"), "blog");
+  assert.equal(value("mail__from"), "Blog <noreply@example.com>");
+  assert.equal(value("security__staffDeviceVerification"), "true");
+  assert.deepEqual(envOf(c, "mail__options__auth__pass")?.["valueFrom"], {
+    secretKeyRef: { name: "g8-ghost-mail", key: "smtp-password" },
+  });
+  assert.deepEqual((await secretData(d, "g8-ghost-mail"))["smtp-password"], {
+    value: "supplied-smtp-password",
+    secret: true,
+    wire: true,
+  });
+  assertNotLiteral(assert, d, "supplied-smtp-password");
+  const egress = d.one(T.netpol, "g8-ghost-mail-egress").inputs["spec"];
+  assert.deepEqual(egress.policyTypes, ["Egress"]);
+  assert.deepEqual(egress.egress, [{ ports: [{ port: 587, protocol: "TCP" }] }]);
+});

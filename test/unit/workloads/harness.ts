@@ -53,7 +53,9 @@ export async function deploy(mocks: RecordingMocks, name: string, o: DeployOptio
   const k8s = await import("@pulumi/kubernetes");
   const { parseObject } = await import("../../../config/load.js");
   const { Workloads } = await import("../../../workloads/index.js");
-  const config = parseObject({ workloads: o.workloads ?? {} }).workloads;
+  // Supplied secrets count as set for the config checks that depend on them.
+  const present = Object.fromEntries(Object.keys(o.secrets ?? {}).map((k) => [k, "(secret)"]));
+  const config = parseObject({ workloads: o.workloads ?? {}, ...present }).workloads;
   const provider = new k8s.Provider(`${name}-cluster`, {});
   const platformDep = new k8s.core.v1.Namespace(`${name}-apps`, {}, { provider });
   const captured: Captured[] = [];

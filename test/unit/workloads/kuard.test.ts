@@ -50,6 +50,8 @@ test("kuard: the keygen Job runs the book's flags with completions 5 and paralle
   assert.equal(job.inputs["spec"].completions, 5);
   assert.equal(job.inputs["spec"].parallelism, 2);
   assert.deepEqual(container(job).args, ["--keygen-enable", "--keygen-exit-on-complete", "--keygen-num-to-gen=10"]);
+  // The image has no ENTRYPOINT and CMD ["/kuard"]: args alone would make the runtime exec the first flag.
+  assert.deepEqual(container(job).command, ["/kuard"]);
   assert.equal(podSpec(job).restartPolicy, "OnFailure");
   assertRestricted(assert, job, 65534);
 

@@ -33,12 +33,22 @@ test("parse: parse-server Deployment with rolling updates, /parse/health probes 
     secretKeyRef: { name: "p1-parse", key: "master-key" },
   });
   assert.equal(envOf(c, "PARSE_SERVER_MASTER_KEY")?.["value"], undefined);
-  assert.equal(envOf(c, "PARSE_SERVER_MASTER_KEY_IPS")?.["value"], "10.0.0.0/8,127.0.0.1,::1");
+  // Behind the Gateway parse-server sees the proxy's pod address, so only localhost may use the master key.
+  assert.equal(envOf(c, "PARSE_SERVER_MASTER_KEY_IPS")?.["value"], "127.0.0.1,::1");
+  assert.equal(envOf(c, "PARSE_SERVER_TRUST_PROXY"), undefined);
+  assert.deepEqual(envOf(c, "PARSE_SERVER_DATABASE_URI")?.["valueFrom"], {
+    secretKeyRef: { name: "p1-parse", key: "database-uri" },
+  });
+  assert.equal(envOf(c, "PARSE_SERVER_DATABASE_URI")?.["value"], undefined);
+  const uri = (await secretData(d, "p1-parse"))["database-uri"]!;
+  assert.equal(uri.secret, true);
   assert.equal(
-    envOf(c, "PARSE_SERVER_DATABASE_URI")?.["value"],
-    "mongodb://p1-parse-mongo-0.p1-parse-mongo.apps.svc:27017,p1-parse-mongo-1.p1-parse-mongo.apps.svc:27017," +
-      "p1-parse-mongo-2.p1-parse-mongo.apps.svc:27017/parse?replicaSet=rs0",
+    uri.value,
+    "mongodb://parse:generated-p1-parse-mongo-app-password@" +
+      "p1-parse-mongo-0.p1-parse-mongo.apps.svc:27017,p1-parse-mongo-1.p1-parse-mongo.apps.svc:27017," +
+      "p1-parse-mongo-2.p1-parse-mongo.apps.svc:27017/parse?replicaSet=rs0&authSource=admin",
   );
+  assertNotLiteral(assert, d, "generated-p1-parse-mongo-app-password");
   assertRestricted(assert, dep, 1000);
   assertLabels(assert, dep, "parse-server", "api");
   assert.ok(d.one(T.pdb, "p1-parse"));
@@ -80,7 +90,7 @@ test("parse: MongoDB is a 3-member StatefulSet with a headless Service, volumes 
   assert.equal(sts.inputs["spec"].serviceName, "p4-parse-mongo");
   const c = container(sts);
   assert.equal(c.image, "mongo:8.0.15");
-  assert.deepEqual(c.args, ["--replSet", "rs0", "--bind_ip_all"]);
+  assert.deepEqual(c.args, ["mongod", "--replSet", "rs0", "--bind_ip_all", "--keyFile", "/run/mongo/keyfile"]);
   assert.match(c.readinessProbe.exec.command.join(" "), /mongosh --quiet --eval "db.adminCommand\('ping'\)"/);
   assert.match(c.livenessProbe.exec.command.join(" "), /db\.adminCommand\('ping'\)/);
   const claim = sts.inputs["spec"].volumeClaimTemplates[0];
@@ -117,12 +127,59 @@ test("parse: the replica-set Job waits for members and initiates only when rs.st
   assert.match(js, /NotYetInitialized/);
   assert.match(js, /already initiated; nothing to do/);
   assert.ok(js.indexOf("rs.status()") < js.indexOf("rs.initiate("), "checks before initiating");
+  assert.ok(js.indexOf("admin.auth(") < js.indexOf("rs.status()"), "authenticates first");
+  assert.match(js, /process\.env\.MONGO_ROOT_PASSWORD/);
+  assert.match(js, /createUser/);
+  assert.match(js, /updateUser/);
+  assert.deepEqual(envOf(c, "MONGO_ROOT_PASSWORD")?.["valueFrom"], {
+    secretKeyRef: { name: "p6-parse-mongo", key: "root-password" },
+  });
+  assert.deepEqual(envOf(c, "APP_PASSWORD")?.["valueFrom"], {
+    secretKeyRef: { name: "p6-parse-mongo", key: "app-password" },
+  });
+  assert.equal(envOf(c, "APP_USER")?.["value"], "parse");
+  assert.ok(!shell.includes("-p ") && !shell.includes("--password"), "no password on a command line");
+});
+
+test("parse: MongoDB runs with replica-set auth: a generated key file copied to mode 0400, root user from a Secret on member 0 only", async () => {
+  const d = await deploy(mocks, "p10", { workloads: on() });
+  const sts = d.one(T.statefulSet, "p10-parse-mongo");
+  const spec = podSpec(sts);
+  const keyVolume = spec.volumes.find((v: Record<string, any>) => v["name"] === "key");
+  assert.deepEqual(keyVolume.secret.items, [{ key: "keyfile", path: "keyfile" }]);
+  assert.equal(keyVolume.secret.secretName, "p10-parse-mongo");
+  const init = spec.initContainers[0];
+  assert.deepEqual(init.command, [
+    "sh",
+    "-c",
+    "rm -f /run/mongo/keyfile && cp /etc/mongo-key/keyfile /run/mongo/keyfile && chmod 0400 /run/mongo/keyfile",
+  ]);
+  const c = container(sts);
+  assert.ok(c.args.includes("--keyFile"));
+  assert.equal(envOf(c, "MONGO_INITDB_ROOT_USERNAME")?.["value"], "root");
+  assert.deepEqual(envOf(c, "MONGO_INITDB_ROOT_PASSWORD")?.["valueFrom"], {
+    secretKeyRef: { name: "p10-parse-mongo", key: "root-password" },
+  });
+  assert.equal(c.command[0], "bash");
+  assert.match(
+    c.command[2],
+    /\$\{POD_NAME##\*-\}" != "0".*unset MONGO_INITDB_ROOT_USERNAME MONGO_INITDB_ROOT_PASSWORD/,
+  );
+  assert.match(c.command[2], /exec docker-entrypoint\.sh "\$@"$/);
+  const data = await secretData(d, "p10-parse-mongo");
+  for (const k of ["keyfile", "root-password", "app-password"]) assert.equal(data[k]?.secret, true, k);
+  assertNotLiteral(assert, d, "generated-p10-parse-mongo-keyfile");
+  assertNotLiteral(assert, d, "generated-p10-parse-mongo-root-password");
 });
 
 test("parse: pure Mongo helpers", () => {
   const hosts = memberHosts("m", "h", "ns", 3);
   assert.deepEqual(hosts, ["m-0.h.ns.svc:27017", "m-1.h.ns.svc:27017", "m-2.h.ns.svc:27017"]);
   assert.equal(connectionUri(hosts.slice(0, 1), "db"), "mongodb://m-0.h.ns.svc:27017/db?replicaSet=rs0");
+  assert.equal(
+    connectionUri(hosts.slice(0, 1), "db", { user: "u@x", password: "p:/w" }),
+    "mongodb://u%40x:p%3A%2Fw@m-0.h.ns.svc:27017/db?replicaSet=rs0&authSource=admin",
+  );
   const js = initiateScript(hosts);
   assert.ok(js.includes('"_id":"rs0"'));
   assert.ok(js.includes('{"_id":2,"host":"m-2.h.ns.svc:27017"}'));
@@ -142,7 +199,8 @@ test("parse: dashboard is optional, reads the master key from the Secret, and ro
   assert.equal(c.image, "parseplatform/parse-dashboard:7.3.0");
   assert.equal(envOf(c, "PARSE_DASHBOARD_APP_ID")?.["value"], "books");
   assert.equal(envOf(c, "PARSE_DASHBOARD_SERVER_URL")?.["value"], "https://parse.example.test/parse");
-  assert.equal(envOf(c, "PARSE_DASHBOARD_ALLOW_INSECURE_HTTP")?.["value"], "false");
+  assert.equal(envOf(c, "PARSE_DASHBOARD_ALLOW_INSECURE_HTTP"), undefined);
+  assert.equal(envOf(c, "PARSE_DASHBOARD_TRUST_PROXY")?.["value"], "1");
   assert.deepEqual(envOf(c, "PARSE_DASHBOARD_MASTER_KEY")?.["valueFrom"].secretKeyRef, {
     name: "p8-parse",
     key: "master-key",
@@ -156,10 +214,27 @@ test("parse: dashboard is optional, reads the master key from the Secret, and ro
   assert.equal(d.endpoints["parseDashboard"], "https://parse-dashboard.example.test");
 });
 
-test("parse: master key IPs are configurable", async () => {
-  const d = await deploy(mocks, "p9", { workloads: on({ masterKeyIps: ["10.42.0.0/16"] }) });
-  assert.equal(
-    envOf(container(d.one(T.deployment, "p9-parse")), "PARSE_SERVER_MASTER_KEY_IPS")?.["value"],
-    "10.42.0.0/16",
-  );
+test("parse: master key IPs are configurable, and trusted proxies reach parse-server as JSON", async () => {
+  const d = await deploy(mocks, "p9", {
+    workloads: on({ masterKeyIps: ["203.0.113.7"], trustProxy: ["10.42.0.0/16", "fd00::/8"] }),
+  });
+  const c = container(d.one(T.deployment, "p9-parse"));
+  assert.equal(envOf(c, "PARSE_SERVER_MASTER_KEY_IPS")?.["value"], "203.0.113.7");
+  const trust = envOf(c, "PARSE_SERVER_TRUST_PROXY")?.["value"] as string;
+  assert.deepEqual(JSON.parse(trust), ["10.42.0.0/16", "fd00::/8"]);
+});
+
+test("parse: the dashboard sets at most one of ALLOW_INSECURE_HTTP and TRUST_PROXY (it exits when both are set, and reads any value as on)", async () => {
+  const cases = [
+    { gateway: undefined, want: [] },
+    { gateway: "http" as const, want: ["PARSE_DASHBOARD_ALLOW_INSECURE_HTTP"] },
+    { gateway: "https" as const, want: ["PARSE_DASHBOARD_TRUST_PROXY"] },
+  ];
+  for (const [i, k] of cases.entries()) {
+    const d = await deploy(mocks, `p2${i}`, { workloads: on({ dashboard: true }), gateway: k.gateway });
+    const c = container(d.one(T.deployment, `p2${i}-parse-dashboard`));
+    const set = ["PARSE_DASHBOARD_ALLOW_INSECURE_HTTP", "PARSE_DASHBOARD_TRUST_PROXY"].filter((n) => envOf(c, n));
+    assert.deepEqual(set, k.want, `gateway ${k.gateway}`);
+    for (const n of set) assert.equal(envOf(c, n)?.["value"], "1");
+  }
 });

@@ -154,3 +154,45 @@ test("quantityValue reads Kubernetes quantities", () => {
   assert.ok(quantityValue("1G")! < quantityValue("1Gi")!);
   assert.equal(quantityValue("lots"), undefined);
 });
+
+test("fails when Ghost has an SMTP user but kuar:ghostSmtpPassword is not set", () => {
+  const e = (() => {
+    try {
+      parseObject({ workloads: { ghost: { enabled: true, mail: { host: "smtp.example.com", user: "blog" } } } });
+    } catch (err) {
+      return err as ConfigError;
+    }
+    return assert.fail("expected a ConfigError");
+  })();
+  const p = e.problems.find((x) => x.path === "kuar:ghostSmtpPassword");
+  assert.ok(p, e.message);
+  assert.match(p.message, /workloads\.ghost\.mail\.user is set/);
+  assert.match(p.fix, /pulumi config set --secret kuar:ghostSmtpPassword/);
+  assert.doesNotThrow(() =>
+    parseObject({
+      workloads: { ghost: { enabled: true, mail: { host: "smtp.example.com", user: "blog" } } },
+      ghostSmtpPassword: "x",
+    }),
+  );
+});
+
+test("fails when kuar:ghostSmtpPassword is set without an SMTP user, or a user without a host", () => {
+  const p = (() => {
+    try {
+      parseObject({ workloads: { ghost: { enabled: true } }, ghostSmtpPassword: "x" });
+    } catch (err) {
+      return (err as ConfigError).problems;
+    }
+    return assert.fail("expected a ConfigError");
+  })();
+  assert.ok(
+    p.some((x) => x.path === "kuar:workloads.ghost.mail.user" && /--path 'kuar:workloads.ghost.mail.user'/.test(x.fix)),
+  );
+  const noHost = only({ ghost: { enabled: true, mail: { user: "blog" } } }, "kuar:workloads.ghost.mail.user");
+  assert.match(noHost.message, /needs an SMTP host/);
+});
+
+test("fails when parse.trustProxy holds something that is not an address or CIDR", () => {
+  const p = only({ parse: { trustProxy: ["gateway"] } }, "kuar:workloads.parse.trustProxy[0]");
+  assert.match(p.message, /IP address or CIDR/);
+});

@@ -43,7 +43,7 @@ test("all four apps compose, fill endpoints and every pod is restricted with req
     }
   }
   assert.equal(d.ofType(T.route).length, 4);
-  assert.equal(d.ofType(T.netpol).length, 4);
+  assert.equal(d.ofType(T.netpol).length, 7);
   for (const r of d.resources.filter((x) => x.type.startsWith("kubernetes:") && x.name !== "w2-apps")) {
     assert.match(r.provider ?? "", d.providerRef, `${r.type} ${r.name}`);
   }

@@ -1,0 +1,131 @@
+/** The contract checker itself: each rule fails on the container it exists to catch. */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadContracts } from "../../../config/contracts/index.js";
+import { imageContractSchema } from "../../../config/contracts/images/schema.js";
+import { checkPod, scriptCommands, valueProblem } from "./image-check.js";
+
+const records = loadContracts("images", imageContractSchema);
+const restricted = { runAsNonRoot: true, runAsUser: 999, runAsGroup: 999, fsGroup: 999 };
+const ro = { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+const pod = (
+  containers: Record<string, unknown>[],
+  securityContext: Record<string, unknown> = restricted,
+  volumes = [],
+) => ({
+  owner: "Pod t",
+  spec: { securityContext, containers, volumes },
+});
+const mysql = (extra: Record<string, unknown> = {}) => ({
+  name: "mysql",
+  image: "mysql:8.4.7",
+  securityContext: ro,
+  volumeMounts: ["/var/lib/mysql", "/var/run/mysqld", "/var/lib/mysql-files", "/tmp"].map((p) => ({
+    name: p,
+    mountPath: p,
+  })),
+  ...extra,
+});
+
+test("a well-formed container has no problems", () => {
+  assert.deepEqual(checkPod(pod([mysql()]), records), []);
+});
+
+test("fails when an image without ENTRYPOINT gets flags as args only (kuard's keygen Job)", () => {
+  const c = { name: "k", image: "gcr.io/kuar-demo/kuard-amd64:blue", args: ["--keygen-enable"], securityContext: ro };
+  const p = checkPod(pod([c], { runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534 }), records);
+  assert.match(p.join("\n"), /no ENTRYPOINT, so args .* exec --keygen-enable; set command to \["\/kuard"\]/);
+  const fixed = checkPod(
+    pod([{ ...c, command: ["/kuard"] }], { runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534 }),
+    records,
+  );
+  assert.deepEqual(fixed, []);
+  const typo = checkPod(
+    pod([{ ...c, command: ["/kuard"], args: ["--keygen-enabled"] }], {
+      runAsUser: 65534,
+      runAsGroup: 65534,
+      fsGroup: 65534,
+    }),
+    records,
+  );
+  assert.match(typo.join("\n"), /has no flag --keygen-enabled/);
+});
+
+test("fails when a path the image writes is on the read-only root", () => {
+  const p = checkPod(pod([mysql({ volumeMounts: [{ name: "d", mountPath: "/var/lib/mysql" }] })]), records);
+  assert.match(p.join("\n"), /mysqld writes \/var\/run\/mysqld, which is on the read-only root/);
+});
+
+test("fails when the pod runs as another user than the image's", () => {
+  const p = checkPod(pod([mysql()], { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 }), records);
+  assert.match(p.join("\n"), /runs as uid 1000, the mysql image's user mysql is 999/);
+});
+
+test("fails when a probe calls a tool the image lacks", () => {
+  const probe = { exec: { command: ["sh", "-c", "mongo --eval 'db.adminCommand(1)'"] } };
+  const c = {
+    name: "m",
+    image: "mongo:8.0.15",
+    securityContext: ro,
+    readinessProbe: probe,
+    env: [{ name: "HOME", value: "/tmp" }],
+    volumeMounts: ["/data/db", "/data/configdb", "/tmp"].map((p) => ({ name: p, mountPath: p })),
+  };
+  assert.match(checkPod(pod([c]), records).join("\n"), /a probe runs mongo, which the mongo image does not have/);
+});
+
+test("fails when an env name is read by nothing, or a value the image misparses", () => {
+  const p = checkPod(pod([mysql({ env: [{ name: "MYSQL_PASS", value: "x" }] })]), records).join("\n");
+  assert.match(p, /env MYSQL_PASS is read by neither the mysql image nor kuar's script/);
+  assert.match(valueProblem("presence", "false")!, /turns it on/);
+  assert.match(valueProblem("comma-list", "a, b")!, /without trimming/);
+  assert.match(valueProblem("json", "[10.0.0.0/8]")!, /not JSON/);
+  assert.equal(valueProblem("json", '["10.0.0.0/8"]'), undefined);
+});
+
+test("fails when a binary with file capabilities runs with ALL dropped and nothing added back (CoreDNS)", () => {
+  const c = {
+    name: "coredns",
+    image: "registry.k8s.io/coredns/coredns:v1.12.4",
+    args: ["-conf", "/etc/coredns/Corefile"],
+    securityContext: ro,
+  };
+  const sc = { runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532 };
+  assert.match(checkPod(pod([c], sc), records).join("\n"), /file capability NET_BIND_SERVICE/);
+  const fixed = { ...c, securityContext: { ...ro, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } } };
+  assert.deepEqual(checkPod(pod([fixed], sc), records), []);
+});
+
+test("fails when parse-dashboard gets both proxy variables", () => {
+  const c = {
+    name: "d",
+    image: "parseplatform/parse-dashboard:7.3.0",
+    securityContext: ro,
+    env: [
+      { name: "PARSE_DASHBOARD_ALLOW_INSECURE_HTTP", value: "1" },
+      { name: "PARSE_DASHBOARD_TRUST_PROXY", value: "1" },
+    ],
+  };
+  const p = checkPod(pod([c], { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 }), records);
+  assert.match(p.join("\n"), /are both set; the parseDashboard image exits/);
+});
+
+test("fails when the image is not the pinned tag", () => {
+  assert.match(
+    checkPod(pod([mysql({ image: "mysql:9.1.0" })]), records).join("\n"),
+    /not the pin the mysql record describes/,
+  );
+});
+
+test("scriptCommands finds the first word of each command, inside $(...) and after wrappers", () => {
+  const sh = [
+    "set -eu",
+    'p="$(timeout 5 redis-cli -p 1 ping | head -n 1 || true)"',
+    'case "$p" in ""|*" "*) p=x ;; esac',
+    "for h in a b; do",
+    '  until mongosh --host "$h" >/dev/null 2>&1; do sleep 2; done',
+    "done",
+    'if [ "$p" != x ]; then unset A; fi; exec docker-entrypoint.sh "$@"',
+  ].join("\n");
+  assert.deepEqual(scriptCommands(sh), ["timeout", "redis-cli", "head", "mongosh", "sleep", "docker-entrypoint.sh"]);
+});
