@@ -46,6 +46,8 @@ export interface PoolCheck {
 
 /** The cloud's field names, so messages name the fields the user writes. */
 export interface PoolFields {
+  /** The config section, `kuar:<section>` (aks, gke, eks), for the exact `pulumi config set` fix. */
+  section: string;
   min: string;
   max: string;
 }
@@ -69,7 +71,7 @@ export function checkPools(ctx: z.RefinementCtx, pools: PoolCheck[], fields: Poo
         [...p.path, fields.min],
         p.min,
         "must be at least 1 (cluster DNS and the cloud's own add-ons need a system node)",
-        `Set ${p.path.join(".")}.${fields.min} to 1 (dev) or 2 or more (production).`,
+        `Run: pulumi config set --path 'kuar:${fields.section}.${pathText(p.path)}.${fields.min}' 1 (dev), or 2 or more (production).`,
       );
     }
     const first = seen.get(p.name);
@@ -82,6 +84,11 @@ export function checkPools(ctx: z.RefinementCtx, pools: PoolCheck[], fields: Poo
       );
     } else seen.set(p.name, p.path.join("."));
   }
+}
+
+/** `["workloadPools", 0]` -> `workloadPools[0]`, as `pulumi config set --path` writes it. */
+export function pathText(path: (string | number)[]): string {
+  return path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
 }
 
 /** A toleration as a pod spec writes it; an empty key with `Exists` tolerates everything. */

@@ -44,7 +44,7 @@ describe("providers/cloud", () => {
       checkPools(
         ctx,
         ps.map((p, i) => ({ ...p, path: [i], system: i === 0 })),
-        { min: "minCount", max: "maxCount" },
+        { section: "aks", min: "minCount", max: "maxCount" },
       ),
     );
     const r = schema.safeParse([
