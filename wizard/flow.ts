@@ -257,6 +257,9 @@ async function askTarget(target: string, c: Ctx): Promise<void> {
         default: dev,
       });
       put([...pool, "spot"], spot);
+      // AKS taints spot nodes and kuar taints the system pool CriticalAddonsOnly; kuar's pods
+      // tolerate neither, so with a spot pool the system pool must take workloads too.
+      if (spot) put(["aks", "systemPool", "criticalAddonsOnly"], false);
       await ask({
         id: "aks.maxCount",
         path: [...pool, "maxCount"],

@@ -10,20 +10,27 @@ import * as network from "@pulumi/azure-native/network";
 import * as resources from "@pulumi/azure-native/resources";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Arch, ClusterCapabilities, KubernetesCluster } from "../contract.js";
+import type { MaintenanceWindow } from "../cloud/maintenance.js";
+import { after } from "../cloud/order.js";
+import { archOfPools } from "../cloud/pools.js";
+import type { ClusterCapabilities, KubernetesCluster } from "../contract.js";
 import { caFromUserCredentials, renderKubeconfig, type KubeloginMode } from "./kubeconfig.js";
+import {
+  MAINTENANCE_CONFIGS,
+  maintenanceWindowOf,
+  poolTaints,
+  roleDefinition,
+  ROLES,
+  subscriptionOf,
+  systemPoolChangeError,
+  systemPoolChanges,
+  taintsOf,
+  type LivePool,
+  type PrincipalType,
+} from "./plan.js";
 import type { AksNetwork, ResolvedPool, UpgradeChannel } from "./schema.js";
 
-/** Built-in role ids (the same in every tenant). */
-export const ROLES = {
-  networkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
-  rbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693888a4ed7",
-} as const;
-
-/** AKS taints spot nodes with this; declaring it keeps the pool's taints free of drift. */
-export const SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule";
-export const CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly=true:NoSchedule";
-
+/** Every field is resolved by the schema (providers/aks/schema.ts); the component adds no defaults. */
 export interface AksClusterArgs {
   /** Azure region. */
   location: string;
@@ -31,46 +38,52 @@ export interface AksClusterArgs {
   resourceGroup: { name: string; create: boolean };
   /** AKS cluster name. */
   clusterName: string;
-  /** DNS prefix of the API server FQDN. @default the cluster name */
-  dnsPrefix?: string;
-  /** Control plane tier. @default "Standard" */
-  skuTier?: "Free" | "Standard" | "Premium";
+  /** DNS prefix of the API server FQDN. */
+  dnsPrefix: string;
+  /** Control plane tier. */
+  skuTier: "Free" | "Standard" | "Premium";
   /** A VNet to create, or an existing subnet to join. */
   network: AksNetwork;
-  /** Overlay Pod range. @default "10.244.0.0/16" */
-  podCidr?: string;
-  /** Service range. @default "10.0.0.0/16" */
-  serviceCidr?: string;
-  /** Cluster DNS ClusterIP. @default "10.0.0.10" */
-  dnsServiceIP?: string;
-  /** Network policy engine; "cilium" also selects the Cilium dataplane. @default "cilium" */
-  networkPolicy?: "cilium" | "azure" | "calico" | "none";
-  /** The system pool (created with the cluster). */
+  /** Overlay Pod range. */
+  podCidr: string;
+  /** Service range. */
+  serviceCidr: string;
+  /** Cluster DNS ClusterIP. */
+  dnsServiceIP: string;
+  /** Network policy engine; "cilium" also selects the Cilium dataplane. */
+  networkPolicy: "cilium" | "azure" | "calico" | "none";
+  /** The system pool (inline in the ManagedCluster). */
   systemPool: ResolvedPool;
-  /** Taint the system pool CriticalAddonsOnly=true:NoSchedule. @default true when there are workload pools */
-  systemPoolCriticalAddonsOnly?: boolean;
-  /** Workload pools (separate AgentPool resources). @default [] */
-  workloadPools?: ResolvedPool[];
-  /** Kubernetes version pin ("1.33" or "1.33.2"). @default unset (the channel picks) */
-  kubernetesVersion?: string;
-  /** Cluster auto-upgrade channel. @default "stable" */
-  autoUpgradeChannel?: UpgradeChannel;
-  /** Node OS upgrade channel. @default "NodeImage" */
-  nodeOsUpgradeChannel?: "NodeImage" | "SecurityPatch" | "Unmanaged" | "None";
-  /** API server on a private IP only. @default false */
-  privateCluster?: boolean;
-  /** Ranges allowed to reach a public API server. @default [] (any) */
-  authorizedIpRanges?: string[];
-  /** Entra ID groups whose members are cluster admins. @default [] */
-  adminGroupObjectIds?: string[];
-  /** Grant the deploying identity AKS RBAC Cluster Admin on the cluster. @default true */
-  grantDeployerClusterAdmin?: boolean;
-  /** kubelogin sign-in mode of the kubeconfig. @default "azurecli" */
-  kubeloginMode?: KubeloginMode;
-  /** Delete lock plus Pulumi protection of the cluster. @default true */
-  deletionProtection?: boolean;
-  /** Tags on every Azure resource. @default {} (plus managed-by: kuar) */
-  tags?: Record<string, string>;
+  /** Taint the system pool CriticalAddonsOnly=true:NoSchedule (the schema turns it off without workload pools). */
+  systemPoolCriticalAddonsOnly: boolean;
+  /** Workload pools (separate AgentPool resources). */
+  workloadPools: ResolvedPool[];
+  /** Kubernetes version pin ("1.33" or "1.33.2"), or undefined to follow the channel. */
+  kubernetesVersion: string | undefined;
+  /** Cluster auto-upgrade channel. */
+  autoUpgradeChannel: UpgradeChannel;
+  /** Node OS upgrade channel. */
+  nodeOsUpgradeChannel: "NodeImage" | "SecurityPatch" | "Unmanaged" | "None";
+  /** API server on a private IP only. */
+  privateCluster: boolean;
+  /** Ranges allowed to reach a public API server ([] = any). */
+  authorizedIpRanges: string[];
+  /** Entra ID groups whose members are cluster admins. */
+  adminGroupObjectIds: string[];
+  /** Grant the deploying identity AKS RBAC Cluster Admin on the cluster. */
+  grantDeployerClusterAdmin: boolean;
+  /** Principal type of the deploying identity, as its role assignment states it. */
+  deployerPrincipalType: PrincipalType;
+  /** kubelogin sign-in mode of the kubeconfig. */
+  kubeloginMode: KubeloginMode;
+  /** When AKS may upgrade the cluster and node images, or undefined for any time. */
+  maintenanceWindow: MaintenanceWindow | undefined;
+  /** AKS node auto-provisioning (nodeProvisioningProfile mode Auto); pools then keep a fixed size. */
+  nodeAutoProvisioning: boolean;
+  /** Delete lock plus Pulumi protection of the cluster. */
+  deletionProtection: boolean;
+  /** Tags on every Azure resource (managed-by: kuar is added). */
+  tags: Record<string, string>;
 }
 
 export class AksCluster extends pulumi.ComponentResource implements KubernetesCluster {
@@ -87,26 +100,25 @@ export class AksCluster extends pulumi.ComponentResource implements KubernetesCl
 
   constructor(name: string, args: AksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kuar:providers:AksCluster", name, {}, opts);
-    const { location, clusterName, systemPool } = args;
-    const workloadPools = args.workloadPools ?? [];
+    const { location, clusterName, systemPool, workloadPools, networkPolicy } = args;
     const pools = [systemPool, ...workloadPools];
-    const privateCluster = args.privateCluster ?? false;
-    const authorized = args.authorizedIpRanges ?? [];
+    const privateCluster = args.privateCluster;
+    const authorized = args.authorizedIpRanges;
     const pinned = args.kubernetesVersion;
-    const protect = args.deletionProtection ?? true;
-    const networkPolicy = args.networkPolicy ?? "cilium";
+    const protect = args.deletionProtection;
     const tags = { ...args.tags, "managed-by": "kuar" };
-    // Without workload pools a tainted system pool would leave nothing able to run workloads.
-    const criticalOnly = (args.systemPoolCriticalAddonsOnly ?? true) && workloadPools.length > 0;
 
+    // Nothing registers until the running system pool accepts the configured one: every
+    // resource hangs off the resource group name, which waits for the check.
+    const checked = this.checkSystemPool(args);
     const rg = args.resourceGroup.create
       ? new resources.ResourceGroup(
           `${name}-rg`,
-          { resourceGroupName: args.resourceGroup.name, location, tags },
+          { resourceGroupName: checked.apply(() => args.resourceGroup.name), location, tags },
           { parent: this },
         )
       : undefined;
-    const resourceGroupName = rg ? rg.name : pulumi.output(args.resourceGroup.name);
+    const resourceGroupName = rg ? rg.name : checked.apply(() => args.resourceGroup.name);
 
     const identity = new managedidentity.UserAssignedIdentity(
       `${name}-identity`,
@@ -135,12 +147,14 @@ export class AksCluster extends pulumi.ComponentResource implements KubernetesCl
       { parent: this },
     );
 
+    // AKS refuses node auto-provisioning beside the cluster autoscaler: pools then keep minCount.
+    const autoscale = !args.nodeAutoProvisioning;
     const poolProfile = (p: ResolvedPool) => ({
       vmSize: p.vmSize,
       count: p.minCount,
-      enableAutoScaling: true,
-      minCount: p.minCount,
-      maxCount: p.maxCount,
+      enableAutoScaling: autoscale,
+      minCount: autoscale ? p.minCount : undefined,
+      maxCount: autoscale ? p.maxCount : undefined,
       osDiskSizeGB: p.osDiskSizeGB,
       osDiskType: p.osDiskType,
       osSKU: p.osSku,
@@ -162,20 +176,21 @@ export class AksCluster extends pulumi.ComponentResource implements KubernetesCl
         resourceName: clusterName,
         resourceGroupName,
         location,
-        dnsPrefix: args.dnsPrefix ?? clusterName,
-        sku: { name: "Base", tier: args.skuTier ?? "Standard" },
+        dnsPrefix: args.dnsPrefix,
+        sku: { name: "Base", tier: args.skuTier },
         identity: { type: "UserAssigned", userAssignedIdentities: [identity.id] },
         kubernetesVersion: pinned,
         autoUpgradeProfile: {
-          upgradeChannel: args.autoUpgradeChannel ?? (pinned ? "none" : "stable"),
-          nodeOSUpgradeChannel: args.nodeOsUpgradeChannel ?? "NodeImage",
+          upgradeChannel: args.autoUpgradeChannel,
+          nodeOSUpgradeChannel: args.nodeOsUpgradeChannel,
         },
+        nodeProvisioningProfile: { mode: args.nodeAutoProvisioning ? "Auto" : "Manual" },
         agentPoolProfiles: [
           {
             ...poolProfile(systemPool),
             name: systemPool.name,
             mode: "System",
-            nodeTaints: taintsOf(systemPool, criticalOnly ? [CRITICAL_ADDONS_TAINT] : []),
+            nodeTaints: taintsOf(poolTaints(systemPool, args.systemPoolCriticalAddonsOnly)),
           },
         ],
         networkProfile: {
@@ -183,9 +198,9 @@ export class AksCluster extends pulumi.ComponentResource implements KubernetesCl
           networkPluginMode: "overlay",
           networkPolicy,
           networkDataplane: networkPolicy === "cilium" ? "cilium" : "azure",
-          podCidr: args.podCidr ?? "10.244.0.0/16",
-          serviceCidr: args.serviceCidr ?? "10.0.0.0/16",
-          dnsServiceIP: args.dnsServiceIP ?? "10.0.0.10",
+          podCidr: args.podCidr,
+          serviceCidr: args.serviceCidr,
+          dnsServiceIP: args.dnsServiceIP,
           loadBalancerSku: "standard",
           outboundType: "loadBalancer",
         },
@@ -195,7 +210,7 @@ export class AksCluster extends pulumi.ComponentResource implements KubernetesCl
         },
         enableRBAC: true,
         disableLocalAccounts: true,
-        aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: args.adminGroupObjectIds ?? [] },
+        aadProfile: { managed: true, enableAzureRBAC: true, adminGroupObjectIDs: args.adminGroupObjectIds },
         oidcIssuerProfile: { enabled: true },
         securityProfile: { workloadIdentity: { enabled: true }, imageCleaner: { enabled: true, intervalHours: 168 } },
         storageProfile: {
@@ -225,32 +240,64 @@ export class AksCluster extends pulumi.ComponentResource implements KubernetesCl
             resourceName: cluster.name,
             resourceGroupName,
             mode: "User",
-            nodeTaints: taintsOf(p, p.spot ? [SPOT_TAINT] : []),
+            nodeTaints: taintsOf(poolTaints(p, false)),
             tags,
           },
-          // The pool name is fixed (workloads select on it), so a replacement frees it first.
-          { parent: this, deleteBeforeReplace: true, ignoreChanges: ["count"] },
+          {
+            parent: this,
+            // AKS cannot change these on a pool: a change replaces it, and the fixed name (workloads
+            // select on it) must be freed first. docs/targets/aks.md shows the no-downtime path (a new pool).
+            replaceOnChanges: [
+              "vmSize",
+              "osDiskSizeGB",
+              "osDiskType",
+              "osSKU",
+              "availabilityZones",
+              "scaleSetPriority",
+            ],
+            deleteBeforeReplace: true,
+            ignoreChanges: ["count"],
+          },
         ),
     );
 
-    const deployerAdmin =
-      (args.grantDeployerClusterAdmin ?? true)
-        ? new authorization.RoleAssignment(
-            `${name}-deployer-admin`,
-            {
-              scope: cluster.id,
-              principalId: client.objectId,
-              roleDefinitionId: roleDefinition(
-                client.subscriptionId.apply((id) => `/subscriptions/${id}`),
-                ROLES.rbacClusterAdmin,
-              ),
-              description: `The identity that deploys ${clusterName} with kuar administers it`,
-            },
-            { parent: this },
-          )
-        : undefined;
+    const deployerAdmin = args.grantDeployerClusterAdmin
+      ? new authorization.RoleAssignment(
+          `${name}-deployer-admin`,
+          {
+            scope: cluster.id,
+            principalId: client.objectId,
+            // ARM's default is User; a service principal or managed identity then fails with UnmatchedPrincipalType.
+            principalType: args.deployerPrincipalType,
+            roleDefinitionId: roleDefinition(
+              client.subscriptionId.apply((id) => `/subscriptions/${id}`),
+              ROLES.rbacClusterAdmin,
+            ),
+            description: `The identity that deploys ${clusterName} with kuar administers it`,
+          },
+          { parent: this },
+        )
+      : undefined;
 
-    if (protect) this.lock(name, rg, cluster, agentPools, clusterName);
+    // Add-ons of the cluster that are separate ARM resources: maintenance schedules.
+    const window = args.maintenanceWindow;
+    const addons = window
+      ? MAINTENANCE_CONFIGS.map(
+          (configName) =>
+            new containerservice.MaintenanceConfiguration(
+              `${name}-${configName}`,
+              {
+                configName,
+                resourceGroupName,
+                resourceName: cluster.name,
+                maintenanceWindow: maintenanceWindowOf(window),
+              },
+              { parent: this, dependsOn: agentPools },
+            ),
+        )
+      : [];
+
+    if (protect) this.lock(name, rg, cluster, [...agentPools, ...addons], clusterName);
 
     const ca = containerservice
       .listManagedClusterUserCredentialsOutput(
@@ -259,7 +306,7 @@ export class AksCluster extends pulumi.ComponentResource implements KubernetesCl
       )
       .apply((r) => caFromUserCredentials(r.kubeconfigs));
     const server = privateCluster ? cluster.privateFQDN : cluster.fqdn;
-    const login = args.kubeloginMode ?? "azurecli";
+    const login = args.kubeloginMode;
     this.kubeconfig = pulumi.secret(
       pulumi
         .all([server, ca, cluster.aadProfile])
@@ -280,8 +327,10 @@ export class AksCluster extends pulumi.ComponentResource implements KubernetesCl
         // change) updates the provider instead of replacing every Kubernetes object.
         clusterIdentifier: cluster.id,
       },
-      // Objects wait for nodes and for the deployer's RBAC grant.
-      { parent: this, dependsOn: [cluster, ...agentPools, ...(deployerAdmin ? [deployerAdmin] : [])] },
+      // Creation: objects wait for nodes, add-ons and the deployer's RBAC grant. Destroy runs the
+      // reverse: every Kubernetes object (LoadBalancer Services, Gateways, PVCs) goes while the
+      // pools, add-ons and the grant still stand, then add-ons, pools and the cluster.
+      { parent: this, dependsOn: after([cluster], agentPools, addons, [deployerAdmin]) },
     );
     this.capabilities = {
       loadBalancer: "cloud",
@@ -302,6 +351,11 @@ export class AksCluster extends pulumi.ComponentResource implements KubernetesCl
       clusterId: this.clusterId,
       oidcIssuerUrl: this.oidcIssuerUrl,
     });
+  }
+
+  /** Resolves once the running system pool (if any) accepts the configured one; see checkSystemPool. */
+  private checkSystemPool(args: AksClusterArgs): pulumi.Output<void> {
+    return pulumi.output(checkSystemPool(args, { parent: this }));
   }
 
   private buildNetwork(
@@ -363,29 +417,33 @@ export class AksCluster extends pulumi.ComponentResource implements KubernetesCl
   }
 }
 
-/** `key=value:Effect` strings, after any taints the pool must carry. */
-export function taintsOf(
-  pool: { taints: { key: string; value: string; effect: string }[] },
-  first: string[],
-): string[] {
-  return [...first, ...pool.taints.map((t) => (t.value ? `${t.key}=${t.value}:${t.effect}` : `${t.key}:${t.effect}`))];
+/** ARM's answer for a resource group, cluster or pool that does not exist yet. */
+export function isNotFound(err: unknown): boolean {
+  const text = err instanceof Error ? err.message : String(err);
+  return /NotFound|\b404\b/.test(text);
 }
 
-/** A built-in role's definition id in a subscription (`/subscriptions/<id>`). */
-export function roleDefinition(subscription: pulumi.Input<string>, roleId: string): pulumi.Output<string> {
-  return pulumi.interpolate`${subscription}/providers/Microsoft.Authorization/roleDefinitions/${roleId}`;
-}
-
-/** `/subscriptions/<id>/resourceGroups/...` -> `/subscriptions/<id>`. */
-export function subscriptionOf(resourceId: string): string {
-  const m = /^\/subscriptions\/[^/]+/i.exec(resourceId);
-  if (!m) throw new Error(`not an Azure resource id: "${resourceId}"`);
-  return m[0];
-}
-
-/** Every pool counts: add-on DaemonSets run on the system pool too. */
-export function archOfPools(pools: { arch: "amd64" | "arm64" }[]): Arch {
-  const arches = new Set(pools.map((p) => p.arch));
-  if (arches.size === 1) return [...arches][0]!;
-  return arches.size === 0 ? "amd64" : "mixed";
+/**
+ * The running system pool, read at preview: AKS refuses an in-place change of its VM size, OS
+ * disk or OS image, so such a change stops the program before anything registers (every
+ * resource waits for this), with both ways out. A cluster that does not exist yet (first `up`)
+ * has nothing to compare.
+ */
+export async function checkSystemPool(
+  args: Pick<AksClusterArgs, "resourceGroup" | "clusterName" | "systemPool">,
+  opts?: pulumi.InvokeOptions,
+): Promise<void> {
+  const pool = args.systemPool;
+  let live: LivePool;
+  try {
+    live = await containerservice.getAgentPool(
+      { resourceGroupName: args.resourceGroup.name, resourceName: args.clusterName, agentPoolName: pool.name },
+      opts,
+    );
+  } catch (err) {
+    if (isNotFound(err)) return;
+    throw err;
+  }
+  const changes = systemPoolChanges(live, pool);
+  if (changes.length > 0) throw new Error(systemPoolChangeError(pool.name, changes));
 }

@@ -1,4 +1,4 @@
-import { stackLabel } from "../../config/stack-file.js";
+import { defaultClusterName, protection } from "../cloud/naming.js";
 import { defineTarget } from "../target.js";
 import { AksCluster } from "./cluster.js";
 import { info } from "./info.js";
@@ -8,7 +8,7 @@ export { settings };
 
 /** `kuar-<stack>`: a valid resource group and cluster name for any stack. */
 export function defaultName(stack: string): string {
-  return `kuar-${stackLabel(stack)}`;
+  return defaultClusterName(stack, 63);
 }
 
 /** A DNS prefix from a cluster name: no underscores, at most 54 characters, alphanumeric at both ends. */
@@ -48,8 +48,11 @@ export const target = defineTarget({
         authorizedIpRanges: s.authorizedIpRanges,
         adminGroupObjectIds: s.adminGroupObjectIds,
         grantDeployerClusterAdmin: s.grantDeployerClusterAdmin,
+        deployerPrincipalType: s.deployerPrincipalType,
         kubeloginMode: s.kubeloginMode,
-        deletionProtection: s.deletionProtection && !ctx.ephemeral,
+        maintenanceWindow: s.maintenanceWindow,
+        nodeAutoProvisioning: s.nodeAutoProvisioning,
+        deletionProtection: protection(s.deletionProtection, ctx.ephemeral).protect,
         tags: s.tags,
       },
       opts,

@@ -7,7 +7,11 @@
  */
 import { z } from "zod";
 import { checkNoOverlap, cidr, cidrsOverlap, labels, parseCidr, parseIPv4, taint } from "../../config/fields.js";
+import { maintenanceWindow } from "../cloud/maintenance.js";
+import { checkPools, schedulablePools } from "../cloud/pools.js";
+import { poolTaints, principalTypeOf } from "./plan.js";
 import { archOfVmSize, REGION_NAME, regionFromDisplayName, regionTypo, VM_SIZE } from "./regions.js";
+import { AKS_OLDEST_MINOR, AKS_VERSIONS_RECORDED, pastEndOfLife } from "./versions.js";
 
 const fix = (text: string) => ({ params: { fix: text } });
 
@@ -209,8 +213,14 @@ const settingsObject = z.strictObject({
     .default([]),
   /** Grant the identity running Pulumi "Azure Kubernetes Service RBAC Cluster Admin" on the cluster, so bootstrap can deploy (Azure RBAC is on and local accounts are off). @default true */
   grantDeployerClusterAdmin: z.boolean().default(true),
+  /** Principal type of the identity running Pulumi, stated on its role assignment (ARM refuses a mismatch with UnmatchedPrincipalType). Set "ServicePrincipal" when az CLI is signed in as a service principal (az login --service-principal). @default "User" for kubeloginMode azurecli, "ServicePrincipal" for workloadidentity, spn and msi */
+  deployerPrincipalType: z.enum(["User", "ServicePrincipal"]).optional(),
   /** How the kubeconfig's `kubelogin get-token` signs in: "azurecli" (your az login), "workloadidentity" (CI with federated credentials), "spn" (service principal from AAD_SERVICE_PRINCIPAL_CLIENT_ID/SECRET), "msi" (a managed identity on the machine). @default "azurecli" */
   kubeloginMode: z.enum(["azurecli", "workloadidentity", "spn", "msi"]).default("azurecli"),
+  /** When AKS may upgrade the cluster and node images (both aksManaged schedules), in UTC. @default unset: AKS picks any time */
+  maintenanceWindow: maintenanceWindow.optional(),
+  /** Node auto-provisioning (AKS's managed Karpenter, nodeProvisioningProfile mode Auto): AKS adds right-sized nodes for pending pods. The pools then keep a fixed size (minCount), because AKS refuses it on pools with the cluster autoscaler. @default false */
+  nodeAutoProvisioning: z.boolean().default(false),
   /** A CanNotDelete lock (on the resource group kuar created, else on the cluster) and Pulumi protection of the cluster. Always off for ephemeral stacks. @default true */
   deletionProtection: z.boolean().default(true),
   /** Tags on every Azure resource kuar creates (cost reports). @default {} (plus managed-by: kuar) */
@@ -218,6 +228,7 @@ const settingsObject = z.strictObject({
 });
 
 type Raw = z.output<typeof settingsObject>;
+type Issue = (path: (string | number)[], input: unknown, message: string, fixText: string) => void;
 
 function crossCheck(s: Raw, ctx: z.RefinementCtx): void {
   const issue = (path: (string | number)[], input: unknown, message: string, fixText: string) =>
@@ -240,37 +251,42 @@ function crossCheck(s: Raw, ctx: z.RefinementCtx): void {
     );
   }
 
-  const pools: [(string | number)[], { name: string; minCount: number; maxCount: number }][] = [
-    [["systemPool"], s.systemPool],
-    ...s.workloadPools.map((p, i): [(string | number)[], WorkloadPoolSettings] => [["workloadPools", i], p]),
-  ];
-  const seen = new Map<string, string>();
-  for (const [path, p] of pools) {
-    if (p.minCount > p.maxCount) {
-      issue(
-        [...path, "minCount"],
-        p.minCount,
-        `must not exceed maxCount (${p.maxCount})`,
-        `Lower minCount or raise maxCount to at least ${p.minCount}.`,
-      );
+  checkPools(
+    ctx,
+    [
+      {
+        path: ["systemPool"],
+        name: s.systemPool.name,
+        min: s.systemPool.minCount,
+        max: s.systemPool.maxCount,
+        system: true,
+      },
+      ...s.workloadPools.map((p, i) => ({
+        path: ["workloadPools", i],
+        name: p.name,
+        min: p.minCount,
+        max: p.maxCount,
+        system: false,
+      })),
+    ],
+    { section: "aks", min: "minCount", max: "maxCount" },
+  );
+  checkScheduling(s, issue);
+  if (s.nodeAutoProvisioning) {
+    const fixed: [(string | number)[], { minCount: number; maxCount: number }][] = [
+      [["systemPool"], s.systemPool],
+      ...s.workloadPools.map((p, i): [(string | number)[], WorkloadPoolSettings] => [["workloadPools", i], p]),
+    ];
+    for (const [path, p] of fixed) {
+      if (p.maxCount !== p.minCount) {
+        issue(
+          [...path, "maxCount"],
+          p.maxCount,
+          `must equal minCount (${p.minCount}) with nodeAutoProvisioning: AKS refuses node auto-provisioning on a cluster whose pools run the cluster autoscaler, so these pools keep a fixed size`,
+          `Set ${path.join(".")}.maxCount to ${p.minCount} (auto-provisioned nodes add the capacity), or set nodeAutoProvisioning to false.`,
+        );
+      }
     }
-    const first = seen.get(p.name);
-    if (first !== undefined) {
-      issue(
-        [...path, "name"],
-        p.name,
-        `duplicates the name of ${first}`,
-        "Give every node pool (system and workload) a different name.",
-      );
-    } else seen.set(p.name, path.join("."));
-  }
-  if (s.systemPool.minCount < 1) {
-    issue(
-      ["systemPool", "minCount"],
-      s.systemPool.minCount,
-      "must be at least 1 (AKS needs a system node for CoreDNS and its other add-ons)",
-      "Set systemPool.minCount to 1 (dev) or 2 or more (production).",
-    );
   }
 
   if (s.privateCluster && s.authorizedIpRanges.length > 0) {
@@ -308,10 +324,49 @@ function crossCheck(s: Raw, ctx: z.RefinementCtx): void {
     );
   }
 
+  if (channel === "node-image" && s.nodeOsUpgradeChannel !== "NodeImage") {
+    issue(
+      ["nodeOsUpgradeChannel"],
+      s.nodeOsUpgradeChannel,
+      'must be "NodeImage" when autoUpgradeChannel is "node-image" (AKS refuses any other node OS channel with it)',
+      'Set nodeOsUpgradeChannel to NodeImage, or pick another autoUpgradeChannel such as "patch" or "stable".',
+    );
+  }
+  if (s.kubernetesVersion !== undefined && pastEndOfLife(s.kubernetesVersion)) {
+    issue(
+      ["kubernetesVersion"],
+      s.kubernetesVersion,
+      `is past its end of life on AKS, which creates no cluster on it (the oldest minor AKS listed on ${AKS_VERSIONS_RECORDED} is ${AKS_OLDEST_MINOR})`,
+      "Run: az aks get-versions --location <location> -o table, and pin a listed minor (or remove kubernetesVersion to follow the channel).",
+    );
+  }
+
   checkRanges(s, issue, ctx);
 }
 
-type Issue = (path: (string | number)[], input: unknown, message: string, fixText: string) => void;
+/** Kubernetes' rule: kuar's own pods tolerate no taint, so some pool able to grow must carry none. */
+function checkScheduling(s: Raw, issue: Issue): void {
+  const critical = s.systemPool.criticalAddonsOnly && s.workloadPools.length > 0;
+  const pools = [
+    {
+      name: s.systemPool.name,
+      max: s.systemPool.maxCount,
+      taints: poolTaints({ ...s.systemPool, spot: false, mode: "System" }, critical),
+    },
+    ...s.workloadPools.map((p) => ({
+      name: p.name,
+      max: p.maxCount,
+      taints: poolTaints({ ...p, mode: "User" }, false),
+    })),
+  ];
+  if (s.nodeAutoProvisioning || schedulablePools(pools).length > 0) return;
+  issue(
+    ["workloadPools"],
+    s.workloadPools.map((p) => p.name),
+    "leave kuar's pods nowhere to run: every pool is tainted (the system pool CriticalAddonsOnly, spot pools kubernetes.azure.com/scalesetpriority=spot, or configured taints) and kuar's pods tolerate none",
+    "Add an on-demand pool without taints (pulumi config set --path 'kuar:aks.workloadPools[1].name' general), or let the system pool run workloads: pulumi config set --path 'kuar:aks.systemPool.criticalAddonsOnly' false.",
+  );
+}
 
 // Messages name the value checked: a defaulted range is not in the raw input, so "got" shows nothing.
 function checkRanges(s: Raw, issue: Issue, ctx: z.RefinementCtx): void {
@@ -422,7 +477,15 @@ export function resolveChannel(version: string | undefined, channel: UpgradeChan
 
 /** `kuar:aks`, validated and with every default resolved (names derived from the stack come later). */
 export const settings = settingsObject.superRefine(crossCheck).transform((s) => {
-  const { network, existingSubnetId, systemPool: sys, workloadPools, autoUpgradeChannel, ...rest } = s;
+  const {
+    network,
+    existingSubnetId,
+    systemPool: sys,
+    workloadPools,
+    autoUpgradeChannel,
+    deployerPrincipalType,
+    ...rest
+  } = s;
   const { criticalAddonsOnly, spot: _spot, ...pool } = sys;
   const net: AksNetwork = existingSubnetId
     ? { kind: "existing", subnetId: existingSubnetId }
@@ -431,6 +494,7 @@ export const settings = settingsObject.superRefine(crossCheck).transform((s) => 
     ...rest,
     network: net,
     autoUpgradeChannel: resolveChannel(s.kubernetesVersion, autoUpgradeChannel),
+    deployerPrincipalType: deployerPrincipalType ?? principalTypeOf(s.kubeloginMode),
     systemPool: { ...pool, mode: "System", spot: false, arch: archOfVmSize(pool.vmSize) } satisfies ResolvedPool,
     /** Whether the system pool carries the CriticalAddonsOnly taint. */
     systemPoolCriticalAddonsOnly: criticalAddonsOnly && workloadPools.length > 0,

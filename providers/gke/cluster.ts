@@ -6,10 +6,14 @@
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Arch, ClusterCapabilities, KubernetesCluster } from "../contract.js";
-import { contextName, renderKubeconfig } from "./kubeconfig.js";
+import type { MaintenanceWindow } from "../cloud/maintenance.js";
+import { after } from "../cloud/order.js";
+import { archOfPools, TAINT_EFFECT_ENUM } from "../cloud/pools.js";
+import type { ClusterCapabilities, KubernetesCluster } from "../contract.js";
+import { contextName, renderKubeconfig, type GkeKubeconfigAuth } from "./kubeconfig.js";
 import { nodeAccountId } from "./naming.js";
-import type { GkeNetwork, ResolvedPool } from "./schema.js";
+import { initialNodes, maintenancePolicyOf, versionProblems } from "./plan.js";
+import type { GkeNetwork, ReleaseChannel, ResolvedPool } from "./schema.js";
 
 /** Roles of the node service account: what a node needs to log, report metrics and pull images, nothing more. */
 export const NODE_ROLES = [
@@ -26,8 +30,7 @@ export const NODE_OAUTH_SCOPES = ["https://www.googleapis.com/auth/cloud-platfor
 const PODS_RANGE = "pods";
 const SERVICES_RANGE = "services";
 
-const TAINT_EFFECT = { NoSchedule: "NO_SCHEDULE", PreferNoSchedule: "PREFER_NO_SCHEDULE", NoExecute: "NO_EXECUTE" };
-
+/** Every field is resolved by the schema (providers/gke/schema.ts); the component adds no defaults. */
 export interface GkeClusterArgs {
   /** Google Cloud project id. */
   project: string;
@@ -35,30 +38,36 @@ export interface GkeClusterArgs {
   location: string;
   /** Region of the network resources (the location itself, or the zone's region). */
   region: string;
-  /** Whether `location` is a region; node pool initial sizes are per zone. @default true */
-  regional?: boolean;
+  /** Whether `location` is a region; node pool initial sizes are per zone. */
+  regional: boolean;
   /** GKE cluster name. */
   clusterName: string;
   /** A network to create, or an existing one to join. */
   network: GkeNetwork;
   /** The system pool, then workload pools; names are unique. */
   pools: ResolvedPool[];
-  /** Exact GKE version; pools then do not auto-upgrade. @default unset (follow the channel) */
-  kubernetesVersion?: string;
-  /** Release channel; "UNSPECIFIED" when the version is pinned. @default "REGULAR" */
-  releaseChannel?: "RAPID" | "REGULAR" | "STABLE" | "UNSPECIFIED";
-  /** Nodes get internal IPs only. @default true */
-  privateNodes?: boolean;
-  /** The control plane has no public endpoint. @default false */
-  privateEndpoint?: boolean;
-  /** Ranges allowed to reach the control plane. @default [] (any address) */
-  masterAuthorizedNetworks?: { cidr: string; displayName?: string | undefined }[];
-  /** The control plane's /28 when nodes are private. @default "172.16.0.0/28" */
-  masterCidr?: string;
-  /** Stops `pulumi destroy` from deleting the cluster. @default true */
-  deletionProtection?: boolean;
-  /** Labels on the cluster resource. @default {} */
-  resourceLabels?: Record<string, string>;
+  /** Exact GKE version (pools then do not auto-upgrade), or undefined to follow the channel. */
+  kubernetesVersion: string | undefined;
+  /** Release channel; "UNSPECIFIED" when the version is pinned. */
+  releaseChannel: ReleaseChannel;
+  /** Nodes get internal IPs only. */
+  privateNodes: boolean;
+  /** The control plane has no public endpoint. */
+  privateEndpoint: boolean;
+  /** Ranges allowed to reach the control plane ([] = any address). */
+  masterAuthorizedNetworks: { cidr: string; displayName?: string | undefined }[];
+  /** The control plane's /28 when nodes are private. */
+  masterCidr: string;
+  /** Stops `pulumi destroy` from deleting the cluster. */
+  deletionProtection: boolean;
+  /** Labels on the cluster resource (managed-by: kuar is added). */
+  resourceLabels: Record<string, string>;
+  /** Where the kubeconfig's auth plugin gets its token. */
+  kubeconfigAuth: GkeKubeconfigAuth;
+  /** When GKE may maintain the cluster, or undefined for any time. */
+  maintenanceWindow: MaintenanceWindow | undefined;
+  /** Cluster-wide limits of node auto-provisioning, or undefined for off. */
+  nodeAutoProvisioning: { maxCpu: number; maxMemoryGb: number } | undefined;
 }
 
 export class GkeCluster extends pulumi.ComponentResource implements KubernetesCluster {
@@ -71,13 +80,13 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
 
   constructor(name: string, args: GkeClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kuar:providers:GkeCluster", name, {}, opts);
-    const { project, location, region, clusterName, network, pools } = args;
-    const regional = args.regional ?? true;
-    const privateNodes = args.privateNodes ?? true;
-    const privateEndpoint = args.privateEndpoint ?? false;
-    const authorized = args.masterAuthorizedNetworks ?? [];
+    const { location, region, clusterName, network, pools, regional, privateNodes, privateEndpoint } = args;
+    const authorized = args.masterAuthorizedNetworks;
     const pinned = args.kubernetesVersion;
-    const channel = args.releaseChannel ?? (pinned ? "UNSPECIFIED" : "REGULAR");
+    const channel = args.releaseChannel;
+    // Nothing registers before GKE confirms the location and the version or channel: the two
+    // root resources (node account, VPC) take their project from the check.
+    const project = this.checkVersions(args);
 
     const account = new gcp.serviceaccount.Account(
       `${name}-nodes`,
@@ -141,7 +150,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
             ? { cidrBlocks: authorized.map((a) => ({ cidrBlock: a.cidr, displayName: a.displayName ?? a.cidr })) }
             : undefined,
         masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
-        workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
+        workloadIdentityConfig: { workloadPool: `${args.project}.svc.id.goog` },
         enableShieldedNodes: true,
         enableLegacyAbac: false,
         datapathProvider: "ADVANCED_DATAPATH",
@@ -150,7 +159,20 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
           httpLoadBalancing: { disabled: false },
           horizontalPodAutoscaling: { disabled: false },
         },
-        deletionProtection: args.deletionProtection ?? true,
+        deletionProtection: args.deletionProtection,
+        maintenancePolicy: args.maintenanceWindow ? maintenancePolicyOf(args.maintenanceWindow) : undefined,
+        clusterAutoscaling: args.nodeAutoProvisioning
+          ? {
+              enabled: true,
+              // Required with auto-provisioning on a Standard cluster; they also cap pool autoscaling.
+              resourceLimits: [
+                { resourceType: "cpu", minimum: 0, maximum: args.nodeAutoProvisioning.maxCpu },
+                { resourceType: "memory", minimum: 0, maximum: args.nodeAutoProvisioning.maxMemoryGb },
+              ],
+              // Auto-provisioned pools run as the least-privilege node account, not Compute's default one.
+              autoProvisioningDefaults: { serviceAccount: account.email, oauthScopes: NODE_OAUTH_SCOPES },
+            }
+          : { enabled: false },
         resourceLabels: { "managed-by": "kuar", ...args.resourceLabels },
       },
       // The removed default pool's node config reads back differently; it must not force a replacement.
@@ -184,7 +206,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
               imageType: "COS_CONTAINERD",
               spot: pool.spot,
               labels: pool.labels,
-              taints: pool.taints.map((t) => ({ key: t.key, value: t.value, effect: TAINT_EFFECT[t.effect] })),
+              taints: pool.taints.map((t) => ({ key: t.key, value: t.value, effect: TAINT_EFFECT_ENUM[t.effect] })),
             },
           },
           {
@@ -199,15 +221,18 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
         ),
     );
 
-    const context = contextName(project, location, clusterName);
+    const context = contextName(args.project, location, clusterName);
     this.name = cluster.name;
     this.nodeServiceAccount = account.email;
     this.kubeconfig = pulumi.secret(
-      pulumi
-        .all([cluster.endpoint, cluster.masterAuth])
-        .apply(([endpoint, auth]) =>
-          renderKubeconfig({ context, endpoint, caCertificate: auth.clusterCaCertificate ?? "" }),
-        ),
+      pulumi.all([cluster.endpoint, cluster.masterAuth]).apply(([endpoint, auth]) =>
+        renderKubeconfig({
+          context,
+          endpoint,
+          caCertificate: auth.clusterCaCertificate ?? "",
+          auth: args.kubeconfigAuth,
+        }),
+      ),
     );
     this.provider = new k8s.Provider(
       `${name}-k8s`,
@@ -215,10 +240,12 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
         kubeconfig: this.kubeconfig,
         // The cluster's id, known before it exists: a new endpoint or CA (kubeconfig change)
         // does not replace every Kubernetes object.
-        clusterIdentifier: `projects/${project}/locations/${location}/clusters/${clusterName}`,
+        clusterIdentifier: `projects/${args.project}/locations/${location}/clusters/${clusterName}`,
       },
-      // Objects wait for nodes, so Deployments do not time out while pools are created.
-      { parent: this, dependsOn: nodePools },
+      // Creation: objects wait for the nodes. Destroy runs the reverse: every Kubernetes object
+      // (LoadBalancer Services, Gateways, PVCs) goes while pools and cluster still stand and
+      // their controllers release the load balancers and disks, then the pools, then the cluster.
+      { parent: this, dependsOn: after([cluster], nodePools) },
     );
     this.capabilities = {
       loadBalancer: "cloud",
@@ -240,9 +267,18 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
     });
   }
 
+  /**
+   * The engine versions GKE offers in the location, read at preview (gcp.container.getEngineVersions):
+   * an unknown location, an unoffered version or a channel without versions stops the program
+   * with the fix. Resolves to the project id once the check passed.
+   */
+  private checkVersions(args: GkeClusterArgs): pulumi.Output<string> {
+    return pulumi.output(checkVersions(args, { parent: this }));
+  }
+
   private buildNetwork(
     name: string,
-    project: string,
+    project: pulumi.Input<string>,
     region: string,
     network: GkeNetwork,
     privateNodes: boolean,
@@ -316,13 +352,27 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
   }
 }
 
-/** Node pool initial size is per zone; a regional pool spreads over GKE's default three zones. */
-export function initialNodes(minNodes: number, regional: boolean): number {
-  return regional ? Math.ceil(minNodes / 3) : minNodes;
+/** The check behind GkeCluster.checkVersions; resolves to the project id. */
+export async function checkVersions(
+  args: Pick<GkeClusterArgs, "project" | "location" | "regional" | "kubernetesVersion" | "releaseChannel">,
+  opts?: pulumi.InvokeOptions,
+): Promise<string> {
+  const field = args.regional ? "region" : "zone";
+  let offered: gcp.container.GetEngineVersionsResult;
+  try {
+    offered = await gcp.container.getEngineVersions({ project: args.project, location: args.location }, opts);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `kuar:gke.${field}: GKE lists no versions for "${args.location}" in project ${args.project} (${why}). ` +
+        `Check the ${field} (gcloud compute ${field}s list) and that the Kubernetes Engine API is enabled ` +
+        `(gcloud services enable container.googleapis.com --project ${args.project}).`,
+      { cause: err },
+    );
+  }
+  const problems = versionProblems(args, offered);
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+  return args.project;
 }
 
-export function archOfPools(pools: { arch: "amd64" | "arm64" }[]): Arch {
-  const arches = new Set(pools.map((p) => p.arch));
-  if (arches.size === 1) return [...arches][0]!;
-  return arches.size === 0 ? "amd64" : "mixed";
-}
+export { initialNodes };

@@ -1,3 +1,4 @@
+import { protection } from "../cloud/naming.js";
 import { defineTarget } from "../target.js";
 import { GkeCluster } from "./cluster.js";
 import { defaultClusterName } from "./naming.js";
@@ -25,8 +26,11 @@ export const target = defineTarget({
         privateEndpoint: s.privateEndpoint,
         masterAuthorizedNetworks: s.masterAuthorizedNetworks,
         masterCidr: s.masterCidr,
-        deletionProtection: !ctx.ephemeral,
+        deletionProtection: protection(true, ctx.ephemeral).deletionProtection,
         resourceLabels: s.resourceLabels,
+        kubeconfigAuth: s.kubeconfigAuth,
+        maintenanceWindow: s.maintenanceWindow,
+        nodeAutoProvisioning: s.nodeAutoProvisioning,
       },
       opts,
     );

@@ -1,7 +1,13 @@
 /**
  * The kubeconfig kuar hands out for a GKE cluster. It holds no credential: kubectl (and the
- * Kubernetes provider) run `gke-gcloud-auth-plugin`, which mints a short-lived token from the
- * caller's gcloud login or application default credentials.
+ * Kubernetes provider) run `gke-gcloud-auth-plugin`, which mints a short-lived token.
+ *
+ * Where the token comes from is the plugin's choice, not the caller's environment: without a
+ * flag it runs `gcloud config config-helper --format=json` (so it needs gcloud and a gcloud
+ * login); only `--use_application_default_credentials` makes it use application default
+ * credentials (GOOGLE_APPLICATION_CREDENTIALS, workload identity federation, the metadata
+ * server). Source: kubernetes/cloud-provider-gcp cmd/gke-gcloud-auth-plugin/main.go
+ * (commit ecf3eea), the `use_application_default_credentials` flag, default false.
  */
 import { renderExecKubeconfig } from "../kubeconfig.js";
 
@@ -12,7 +18,14 @@ export interface GkeKubeconfigArgs {
   endpoint: string;
   /** The cluster CA certificate, base64-encoded PEM as the GKE API returns it. */
   caCertificate: string;
+  /** Where the plugin gets its token: the gcloud login, or application default credentials. @default "gcloud" */
+  auth?: GkeKubeconfigAuth;
 }
+
+export type GkeKubeconfigAuth = "gcloud" | "adc";
+
+/** The plugin's flag for application default credentials. */
+export const ADC_FLAG = "--use_application_default_credentials";
 
 export const AUTH_PLUGIN = "gke-gcloud-auth-plugin";
 
@@ -25,11 +38,16 @@ export function contextName(project: string, location: string, clusterName: stri
   return `gke_${project}_${location}_${clusterName}`;
 }
 
-export function renderKubeconfig({ context, endpoint, caCertificate }: GkeKubeconfigArgs): string {
+export function renderKubeconfig({ context, endpoint, caCertificate, auth = "gcloud" }: GkeKubeconfigArgs): string {
   return renderExecKubeconfig({
     name: context,
     server: `https://${endpoint}`,
     caData: caCertificate,
-    exec: { command: AUTH_PLUGIN, installHint: INSTALL_HINT, provideClusterInfo: true },
+    exec: {
+      command: AUTH_PLUGIN,
+      ...(auth === "adc" ? { args: [ADC_FLAG] } : {}),
+      installHint: INSTALL_HINT,
+      provideClusterInfo: true,
+    },
   });
 }

@@ -1,10 +1,10 @@
 /** Names of GKE-side resources, derived so two stacks or two clusters never collide. */
 import { createHash } from "node:crypto";
-import { stackLabel } from "../../config/stack-file.js";
+import { defaultClusterName as clusterName, fit } from "../cloud/naming.js";
 
 /** `kuar-<stack>`, cut to GKE's 40 characters. */
 export function defaultClusterName(stack: string): string {
-  return fit(`kuar-${stackLabel(stack)}`, 40);
+  return clusterName(stack, 40);
 }
 
 /**
@@ -16,9 +16,4 @@ export function nodeAccountId(clusterName: string): string {
   if (id.length <= 30) return id.length >= 6 ? id : `${id}-sa`;
   const hash = createHash("sha256").update(clusterName).digest("hex").slice(0, 6);
   return `${fit(clusterName, 30 - "-abcdef-n".length)}-${hash}-n`;
-}
-
-/** Cut to `max` characters without leaving a trailing dash. */
-function fit(s: string, max: number): string {
-  return s.slice(0, max).replace(/-+$/, "");
 }

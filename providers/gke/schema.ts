@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import { checkNoOverlap, cidr, labels, parseCidr, taint } from "../../config/fields.js";
+import { hoursIn, maintenanceWindow } from "../cloud/maintenance.js";
+import { checkPools } from "../cloud/pools.js";
 
 const fix = (text: string) => ({ params: { fix: text } });
 
@@ -182,6 +184,19 @@ const settingsObject = z.strictObject({
   masterAuthorizedNetworks: z.array(authorizedNetwork).max(50).default([]),
   /** The control plane's /28 for private nodes; must not overlap the network's ranges. @default "172.16.0.0/28" */
   masterCidr: networkCidr.default("172.16.0.0/28"),
+  /** How the kubeconfig's gke-gcloud-auth-plugin gets its token: "gcloud" (your gcloud login, which the plugin runs `gcloud config config-helper` for) or "adc" (application default credentials with --use_application_default_credentials: a CI runner with only GOOGLE_APPLICATION_CREDENTIALS or workload identity federation, no gcloud). @default "gcloud" */
+  kubeconfigAuth: z.enum(["gcloud", "adc"]).default("gcloud"),
+  /** When GKE may upgrade and maintain the cluster, in UTC. GKE needs at least 48 hours of windows in any 32 days (a weekly window of 12 hours or more, or a daily one). @default unset: GKE picks any time */
+  maintenanceWindow: maintenanceWindow.optional(),
+  /** Node auto-provisioning: GKE creates node pools for pending pods, within these cluster-wide limits (which also cap the pools' own autoscaling). @default unset: off */
+  nodeAutoProvisioning: z
+    .strictObject({
+      /** Most vCPUs in the whole cluster. */
+      maxCpu: z.int().min(1).max(100000),
+      /** Most memory in the whole cluster, in GB. */
+      maxMemoryGb: z.int().min(1).max(1000000),
+    })
+    .optional(),
   /** Labels on the cluster resource (billing breakdowns). @default {} */
   resourceLabels: z
     .record(
@@ -240,16 +255,18 @@ function crossCheck(s: Raw, ctx: z.RefinementCtx): void {
     [["systemPool"], s.systemPool],
     ...s.workloadPools.map((p, i): [(string | number)[], NodePoolSettings] => [["workloadPools", i], p]),
   ];
-  const seen = new Map<string, string>();
+  checkPools(
+    ctx,
+    pools.map(([path, p]) => ({
+      path,
+      name: p.name,
+      min: p.minNodes,
+      max: p.maxNodes,
+      system: path[0] === "systemPool",
+    })),
+    { section: "gke", min: "minNodes", max: "maxNodes" },
+  );
   for (const [path, p] of pools) {
-    if (p.minNodes > p.maxNodes) {
-      issue(
-        [...path, "minNodes"],
-        p.minNodes,
-        `must not exceed maxNodes (${p.maxNodes})`,
-        `Lower minNodes or raise maxNodes to at least ${p.minNodes}.`,
-      );
-    }
     if (p.diskType !== undefined && p.diskType !== "hyperdisk-balanced" && isHyperdiskOnly(p.machineType)) {
       issue(
         [...path, "diskType"],
@@ -258,23 +275,14 @@ function crossCheck(s: Raw, ctx: z.RefinementCtx): void {
         'Use "hyperdisk-balanced" or remove diskType.',
       );
     }
-    const where = path.join(".");
-    const first = seen.get(p.name);
-    if (first !== undefined) {
-      issue(
-        [...path, "name"],
-        p.name,
-        `duplicates the name of ${first}`,
-        "Give every node pool (system and workload) a different name.",
-      );
-    } else seen.set(p.name, where);
   }
-  if (s.systemPool.minNodes < 1) {
+  const window = s.maintenanceWindow;
+  if (window && hoursIn(window, 32) < 48) {
     issue(
-      ["systemPool", "minNodes"],
-      s.systemPool.minNodes,
-      "must be at least 1 (cluster DNS and other add-ons need a node)",
-      "Set systemPool.minNodes to 1 or more.",
+      ["maintenanceWindow"],
+      window,
+      `allows ${hoursIn(window, 32)} hours in 32 days; GKE needs at least 48 hours of maintenance windows in any 32 days`,
+      `Lengthen it: pulumi config set --path 'kuar:gke.maintenanceWindow.durationHours' 12 (weekly), or set day to Daily.`,
     );
   }
 

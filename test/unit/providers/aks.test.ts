@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
 import type { AksCluster } from "../../../providers/aks/cluster.js";
+import { recordGraph } from "../../kit/graph.js";
 import { secretOf, useMocks, valueOf, type RecordedResource } from "../../kit/mocks.js";
 
 const SUBSCRIPTION = "00000000-0000-0000-0000-00000000aaaa";
@@ -28,8 +29,21 @@ const userCredentials = Buffer.from(
   ].join("\n"),
 ).toString("base64");
 
+/** The system pool `getAgentPool` finds, by cluster name; absent clusters answer as ARM does (ResourceNotFound). */
+const livePools = new Map<string, Record<string, unknown>>();
+
+const graph = recordGraph();
 const mocks = await useMocks({
   invokes: {
+    "azure-native:containerservice:getAgentPool": (inputs) => {
+      const live = livePools.get(String(inputs["resourceName"]));
+      if (!live) {
+        // The engine hands an invoke's failure to the program as gRPC `details`, which the SDK rethrows.
+        const details = `ResourceNotFound: The Resource 'Microsoft.ContainerService/managedClusters/${inputs["resourceName"]}' was not found.`;
+        throw Object.assign(new Error(details), { details });
+      }
+      return live;
+    },
     "azure-native:authorization:getClientConfig": () => ({
       clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
       objectId: "deployer-object-id",
@@ -61,10 +75,14 @@ const { target } = await import("../../../providers/aks/index.js");
 const { parseConfig, parseObject } = await import("../../../config/load.js");
 const { stackFileConfig } = await import("../../../config/stack-file.js");
 const { ConfigError } = await import("../../../config/errors.js");
-const { CRITICAL_ADDONS_TAINT, ROLES, SPOT_TAINT, taintsOf } = await import("../../../providers/aks/cluster.js");
+const plan = await import("../../../providers/aks/plan.js");
+const { ROLES, taintsOf } = plan;
+const CRITICAL_ADDONS_TAINT = taintsOf([plan.CRITICAL_ADDONS_TAINT])[0]!;
+const SPOT_TAINT = taintsOf([plan.SPOT_TAINT])[0]!;
 const { AKS_SERVER_ID, caFromUserCredentials, kubeloginArgs } = await import("../../../providers/aks/kubeconfig.js");
 const { archOfVmSize, regionTypo } = await import("../../../providers/aks/regions.js");
 const { contains } = await import("../../../providers/aks/schema.js");
+const { checkSystemPool } = await import("../../../providers/aks/cluster.js");
 
 const LOCATION = "westeurope";
 
@@ -302,16 +320,11 @@ describe("pools", async () => {
 
   test("taintsOf renders key=value:Effect, and key:Effect without a value", () => {
     assert.deepEqual(
-      taintsOf(
-        {
-          taints: [
-            { key: "a", value: "b", effect: "NoExecute" },
-            { key: "c", value: "", effect: "NoSchedule" },
-          ],
-        },
-        ["x=y:NoSchedule"],
-      ),
-      ["x=y:NoSchedule", "a=b:NoExecute", "c:NoSchedule"],
+      taintsOf([
+        { key: "a", value: "b", effect: "NoExecute" },
+        { key: "c", value: "", effect: "NoSchedule" },
+      ]),
+      ["a=b:NoExecute", "c:NoSchedule"],
     );
   });
 });
@@ -513,7 +526,7 @@ describe("config errors", () => {
   test("fails when the system pool's minimum is 0", () => {
     assert.match(
       problems({ systemPool: { minCount: 0 } }),
-      /kuar:aks\.systemPool\.minCount: must be at least 1 \(AKS needs a system node/,
+      /kuar:aks\.systemPool\.minCount: must be at least 1 \(cluster DNS and the cloud's own add-ons need a system node\), got 0\. Run: pulumi config set --path 'kuar:aks\.systemPool\.minCount' 1/,
     );
   });
 
@@ -665,5 +678,214 @@ describe("config errors", () => {
   test("fails with every problem listed at once", () => {
     const m = problems({ location: "West Europe", systemPool: { minCount: 0 }, requireAuthorizedRanges: true });
     assert.match(m, /kuar found 3 problems/);
+  });
+});
+
+describe("issue 15: what ARM accepts", () => {
+  const assignment = (name: string) =>
+    mocks.one("azure-native:authorization:RoleAssignment", `${name}-deployer-admin`).inputs;
+
+  test("the deployer's role assignment states its principal type: ServicePrincipal for CI sign-ins, User for az CLI", async () => {
+    // ARM rejects an assignment whose principalType does not match the principal
+    // (UnmatchedPrincipalType); with no principalType it assumes User.
+    for (const [mode, expected] of [
+      ["azurecli", "User"],
+      ["spn", "ServicePrincipal"],
+      ["workloadidentity", "ServicePrincipal"],
+      ["msi", "ServicePrincipal"],
+    ] as const) {
+      await build(`pt-${mode}`, { kubeloginMode: mode });
+      assert.equal(assignment(`pt-${mode}`)["principalType"], expected, mode);
+    }
+    await build("pt-override", { deployerPrincipalType: "ServicePrincipal" });
+    assert.equal(assignment("pt-override")["principalType"], "ServicePrincipal");
+  });
+
+  test("fails when autoUpgradeChannel node-image meets another node OS channel", () => {
+    // Rule: node OS channel must be NodeImage with the node-image cluster channel
+    // (hashicorp/terraform-provider-azurerm PR #21386/#22187, from the AKS API's constraint).
+    assert.match(
+      problems({ autoUpgradeChannel: "node-image", nodeOsUpgradeChannel: "SecurityPatch" }),
+      /kuar:aks\.nodeOsUpgradeChannel: must be "NodeImage" when autoUpgradeChannel is "node-image".*got "SecurityPatch"\. Set nodeOsUpgradeChannel to NodeImage/,
+    );
+    assert.equal(
+      target.settings.parse({ location: LOCATION, autoUpgradeChannel: "node-image" }).nodeOsUpgradeChannel,
+      "NodeImage",
+    );
+  });
+
+  test("fails when the pinned minor is past its end of life on AKS (recorded calendar)", () => {
+    assert.match(
+      problems({ kubernetesVersion: "1.27", autoUpgradeChannel: "patch" }),
+      /kuar:aks\.kubernetesVersion: is past its end of life on AKS.*got "1\.27"\. Run: az aks get-versions/,
+    );
+    assert.doesNotThrow(() => parseObject({ target: "aks", aks: { location: LOCATION, kubernetesVersion: "1.33" } }));
+  });
+
+  test("fails when every pool is tainted, so kuar's pods could run nowhere (the wizard's old spot answer)", () => {
+    assert.match(
+      problems({ workloadPools: [{ name: "general", spot: true, minCount: 0, maxCount: 3 }] }),
+      /kuar:aks\.workloadPools: leave kuar's pods nowhere to run.*pulumi config set --path 'kuar:aks\.systemPool\.criticalAddonsOnly' false/,
+    );
+    assert.doesNotThrow(() =>
+      parseObject({
+        target: "aks",
+        aks: {
+          location: LOCATION,
+          systemPool: { criticalAddonsOnly: false },
+          workloadPools: [{ name: "general", spot: true, minCount: 0, maxCount: 3 }],
+        },
+      }),
+    );
+  });
+
+  test("node auto-provisioning: off by default; on, the pools keep a fixed size and fails when one autoscales", async () => {
+    await build("nap-off", {});
+    assert.equal(cluster("nap-off").inputs["nodeProvisioningProfile"]["mode"], "Manual");
+    assert.match(
+      problems({ nodeAutoProvisioning: true }),
+      /kuar:aks\.systemPool\.maxCount: must equal minCount \(2\) with nodeAutoProvisioning[\s\S]*kuar:aks\.workloadPools\[0\]\.maxCount: must equal minCount \(1\)/,
+    );
+    await build("nap", {
+      nodeAutoProvisioning: true,
+      systemPool: { minCount: 2, maxCount: 2 },
+      workloadPools: [{ name: "general", minCount: 1, maxCount: 1 }],
+    });
+    const mc = cluster("nap").inputs;
+    assert.equal(mc["nodeProvisioningProfile"]["mode"], "Auto");
+    assert.equal(mc["agentPoolProfiles"][0]["enableAutoScaling"], false);
+    assert.equal(mc["agentPoolProfiles"][0]["count"], 2);
+    assert.equal(mc["agentPoolProfiles"][0]["maxCount"], undefined);
+    const pool = mocks.one("azure-native:containerservice:AgentPool", "nap-pool-general").inputs;
+    assert.equal(pool["enableAutoScaling"], false);
+  });
+
+  test("a maintenance window becomes both aksManaged schedules (UTC, weekly or daily)", async () => {
+    await build("mw", { maintenanceWindow: { day: "Saturday", startTime: "22:30", durationHours: 6 } });
+    const configs = mocks.resources.filter(
+      (r) => r.type === "azure-native:containerservice:MaintenanceConfiguration" && r.name.startsWith("mw-"),
+    );
+    assert.deepEqual(configs.map((r) => r.inputs["configName"]).sort(), [
+      "aksManagedAutoUpgradeSchedule",
+      "aksManagedNodeOSUpgradeSchedule",
+    ]);
+    for (const r of configs) {
+      assert.equal(r.inputs["resourceName"], "kuar-dev");
+      assert.deepEqual(r.inputs["maintenanceWindow"], {
+        durationHours: 6,
+        startTime: "22:30",
+        utcOffset: "+00:00",
+        schedule: { weekly: { dayOfWeek: "Saturday", intervalWeeks: 1 } },
+      });
+    }
+    assert.match(problems({ maintenanceWindow: { durationHours: 2 } }), /kuar:aks\.maintenanceWindow\.durationHours/);
+  });
+
+  test("fails at preview when the running system pool would change VM size or OS disk (AKS refuses it in place)", async () => {
+    livePools.set("kuar-drift", {
+      vmSize: "Standard_D2s_v5",
+      osDiskSizeGB: 128,
+      osDiskType: "Managed",
+      osSKU: "AzureLinux",
+    });
+    const s = target.settings.parse({
+      location: LOCATION,
+      systemPool: { vmSize: "Standard_D4s_v5", osDiskSizeGB: 256 },
+    });
+    const args = {
+      resourceGroup: { name: "kuar-dev", create: true },
+      clusterName: "kuar-drift",
+      systemPool: s.systemPool,
+    };
+    await assert.rejects(checkSystemPool(args), (e: Error) => {
+      assert.match(
+        e.message,
+        /kuar:aks\.systemPool\.vmSize: AKS cannot change it on the running system pool "system" \(running Standard_D2s_v5, configured Standard_D4s_v5\)/,
+      );
+      assert.match(e.message, /kuar:aks\.systemPool\.osDiskSizeGB: .*running 128, configured 256/);
+      assert.match(e.message, /pulumi config set --path 'kuar:aks\.systemPool\.vmSize' Standard_D2s_v5/);
+      assert.match(e.message, /az aks nodepool add --mode System/);
+      assert.doesNotMatch(e.message, /osSku|osDiskType/);
+      return true;
+    });
+    const invoked = mocks.invoked.filter((i) => i.token === "azure-native:containerservice:getAgentPool").at(-1);
+    assert.deepEqual(invoked?.inputs, {
+      resourceGroupName: "kuar-dev",
+      resourceName: "kuar-drift",
+      agentPoolName: "system",
+    });
+    // Unchanged fixed fields pass; a cluster that does not exist yet passes.
+    await checkSystemPool({ ...args, systemPool: { ...s.systemPool, vmSize: "Standard_D2s_v5", osDiskSizeGB: 128 } });
+    await checkSystemPool({ ...args, clusterName: "kuar-new" });
+    livePools.delete("kuar-drift");
+  });
+
+  test("every resource waits for the system pool check (the resource group name is gated on it)", () => {
+    assert.ok(
+      mocks.invoked.some(
+        (i) => i.token === "azure-native:containerservice:getAgentPool" && i.inputs["resourceName"] === "kuar-dev",
+      ),
+      "the component asked for the running system pool",
+    );
+  });
+});
+
+describe("destroy order", async () => {
+  const c = await build("order", {
+    maintenanceWindow: { day: "Daily" },
+    workloadPools: [{ name: "general" }, { name: "batch", spot: true, minCount: 0 }],
+  });
+  // What bootstrap and workloads put on the cluster: objects whose cloud resources need the
+  // cluster's controllers to release them (a load balancer, a disk).
+  const k8s = await import("@pulumi/kubernetes");
+  new k8s.core.v1.Service(
+    "order-lb",
+    { spec: { type: "LoadBalancer", ports: [{ port: 80 }] } },
+    { provider: c.provider },
+  );
+  new k8s.core.v1.PersistentVolumeClaim(
+    "order-pvc",
+    { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
+    { provider: c.provider },
+  );
+  await mocks.settle();
+  const node = (type: string, name: string) => graph.one(type, name);
+  const mc = node("azure-native:containerservice:ManagedCluster", "order-cluster");
+  const pools = graph.ofType("azure-native:containerservice:AgentPool").filter((n) => n.name.startsWith("order-"));
+  const addons = graph
+    .ofType("azure-native:containerservice:MaintenanceConfiguration")
+    .filter((n) => n.name.startsWith("order-"));
+  const provider = node("pulumi:providers:kubernetes", "order-k8s");
+  const objects = [
+    node("kubernetes:core/v1:Service", "order-lb"),
+    node("kubernetes:core/v1:PersistentVolumeClaim", "order-pvc"),
+  ];
+
+  test("created cluster -> pools -> add-ons -> provider -> objects", () => {
+    assert.equal(pools.length, 2);
+    assert.equal(addons.length, 2);
+    for (const p of pools) assert.ok(graph.dependsOn(p, mc), `${p.name} after the cluster`);
+    for (const a of addons) for (const p of pools) assert.ok(graph.dependsOn(a, p), `${a.name} after ${p.name}`);
+    for (const a of addons) assert.ok(graph.dependsOn(provider, a), `provider after ${a.name}`);
+    for (const o of objects) assert.ok(graph.dependsOn(o, provider), `${o.name} uses the provider`);
+    assert.ok(graph.dependsOn(provider, node("azure-native:authorization:RoleAssignment", "order-deployer-admin")));
+  });
+
+  test("deleted in reverse: objects, then add-ons, then pools, then the cluster; never the other way", () => {
+    const order = graph.deletionOrder().map((n) => n.urn);
+    const at = (n: { urn: string }) => order.indexOf(n.urn);
+    for (const o of objects) {
+      assert.ok(at(o) < at(provider), `${o.name} before the provider`);
+      for (const a of addons) assert.ok(at(o) < at(a), `${o.name} before ${a.name}`);
+    }
+    for (const a of addons) for (const p of pools) assert.ok(at(a) < at(p), `${a.name} before ${p.name}`);
+    for (const p of pools) assert.ok(at(p) < at(mc), `${p.name} before the cluster`);
+    for (const p of pools) assert.ok(!graph.dependsOn(mc, p), "the cluster never waits for a pool");
+    assert.ok(!graph.dependsOn(provider, objects[0]!), "the provider never waits for an object");
+  });
+
+  test("the subnet grant outlives the cluster (the control plane deletes its load balancers with it)", () => {
+    const grant = node("azure-native:authorization:RoleAssignment", "order-subnet-access");
+    assert.ok(graph.dependsOn(mc, grant));
   });
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parse } from "yaml";
+import { recordGraph } from "../../kit/graph.js";
 import { isSecretInput, useMocks, secretOf, valueOf } from "../../kit/mocks.js";
 
 const PROJECT = "kuar-test-123";
@@ -9,8 +10,41 @@ const SUBNETS = `https://www.googleapis.com/compute/v1/projects/${PROJECT}/regio
 const ENDPOINT = "203.0.113.10";
 const CA = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==";
 
+/** What getEngineVersions answers per location; others fail as the API does for an unknown location. */
+const OFFERED: Record<string, { validMasterVersions: string[]; releaseChannelDefaultVersion: Record<string, string> }> =
+  {
+    "europe-west1": {
+      validMasterVersions: ["1.34.1-gke.1000", "1.33.5-gke.1080000", "1.33.4-gke.1000"],
+      releaseChannelDefaultVersion: {
+        RAPID: "1.34.1-gke.1000",
+        REGULAR: "1.33.5-gke.1080000",
+        STABLE: "1.33.4-gke.1000",
+      },
+    },
+    "us-central1-c": {
+      validMasterVersions: ["1.33.5-gke.1080000"],
+      releaseChannelDefaultVersion: { REGULAR: "1.33.5-gke.1080000" },
+    },
+    "europe-west1-b": {
+      validMasterVersions: ["1.33.5-gke.1080000"],
+      releaseChannelDefaultVersion: { REGULAR: "1.33.5-gke.1080000" },
+    },
+  };
+
+const graph = recordGraph();
 const mocks = await useMocks({
   stack: "dev",
+  invokes: {
+    "gcp:container/getEngineVersions:getEngineVersions": (inputs) => {
+      const offered = OFFERED[String(inputs["location"])];
+      if (!offered) {
+        // The engine hands an invoke's failure to the program as gRPC `details`.
+        const details = `googleapi: Error 400: Location "${inputs["location"]}" does not exist., badRequest`;
+        throw Object.assign(new Error(details), { details });
+      }
+      return offered;
+    },
+  },
   outputs: (r) => {
     if (r.type === "gcp:container/cluster:Cluster") {
       return { endpoint: ENDPOINT, masterAuth: { clusterCaCertificate: CA } };
@@ -34,7 +68,8 @@ const { stackFileConfig } = await import("../../../config/stack-file.js");
 const { renderKubeconfig } = await import("../../../providers/gke/kubeconfig.js");
 const { nodeAccountId, defaultClusterName } = await import("../../../providers/gke/naming.js");
 const { archOf } = await import("../../../providers/gke/schema.js");
-const { NODE_ROLES, initialNodes } = await import("../../../providers/gke/cluster.js");
+const { NODE_ROLES, initialNodes, checkVersions } = await import("../../../providers/gke/cluster.js");
+const { maintenancePolicyOf } = await import("../../../providers/gke/plan.js");
 
 const GKE = {
   cluster: "gcp:container/cluster:Cluster",
@@ -519,4 +554,153 @@ test("every problem is reported at once", () => {
     workloadPools: [{ name: "system", minNodes: 3, maxNodes: 1 }],
   });
   assert.match(msg, /kuar found [5-9] problems/);
+});
+
+test("kubeconfigAuth adc passes --use_application_default_credentials, so CI needs no gcloud", async () => {
+  // gke-gcloud-auth-plugin runs `gcloud config config-helper` unless this flag is set
+  // (kubernetes/cloud-provider-gcp cmd/gke-gcloud-auth-plugin/main.go).
+  const adc = await build("adc", { kubeconfigAuth: "adc" });
+  const exec = (text: string) =>
+    (parse(text) as { users: { user: { exec: { command: string; args?: string[] } } }[] }).users[0]!.user.exec;
+  assert.deepEqual(exec((await secretOf(adc.cluster.kubeconfig)).value).args, [
+    "--use_application_default_credentials",
+  ]);
+  const plain = await build("gcloud-auth", {});
+  assert.equal(exec((await secretOf(plain.cluster.kubeconfig)).value).args, undefined);
+  assert.equal(exec((await secretOf(plain.cluster.kubeconfig)).value).command, "gke-gcloud-auth-plugin");
+});
+
+test("versions: the engine versions GKE offers in the location are read at preview", async () => {
+  const base = {
+    project: PROJECT,
+    location: "europe-west1",
+    regional: true,
+    kubernetesVersion: undefined,
+    releaseChannel: "REGULAR" as const,
+  };
+  assert.equal(await checkVersions(base), PROJECT);
+  assert.deepEqual(
+    mocks.invoked.filter((i) => i.token === "gcp:container/getEngineVersions:getEngineVersions").at(-1)?.inputs,
+    {
+      project: PROJECT,
+      location: "europe-west1",
+    },
+  );
+  await checkVersions({ ...base, kubernetesVersion: "1.33.5-gke.1080000", releaseChannel: "UNSPECIFIED" });
+});
+
+test("fails when the pinned version is not offered in the location", async () => {
+  await assert.rejects(
+    checkVersions({
+      project: PROJECT,
+      location: "europe-west1",
+      regional: true,
+      kubernetesVersion: "1.33.9-gke.1",
+      releaseChannel: "UNSPECIFIED",
+    }),
+    /kuar:gke\.kubernetesVersion: GKE does not offer "1\.33\.9-gke\.1" in europe-west1 \(offered: 1\.33\.5-gke\.1080000, 1\.33\.4-gke\.1000, \.\.\.\)\. Run: gcloud container get-server-config --region europe-west1.*pulumi config set --path 'kuar:gke\.kubernetesVersion' 1\.33\.5-gke\.1080000/,
+  );
+});
+
+test("fails when the channel has no version in the location, or the location does not exist", async () => {
+  await assert.rejects(
+    checkVersions({
+      project: PROJECT,
+      location: "europe-west1-b",
+      regional: false,
+      kubernetesVersion: undefined,
+      releaseChannel: "RAPID",
+    }),
+    /kuar:gke\.releaseChannel: GKE offers no RAPID version in europe-west1-b \(channels: REGULAR\)\. Run: gcloud container get-server-config --zone europe-west1-b/,
+  );
+  await assert.rejects(
+    checkVersions({
+      project: PROJECT,
+      location: "europe-west9",
+      regional: true,
+      kubernetesVersion: undefined,
+      releaseChannel: "REGULAR",
+    }),
+    /kuar:gke\.region: GKE lists no versions for "europe-west9" in project kuar-test-123 \(googleapi: Error 400: Location "europe-west9" does not exist/,
+  );
+});
+
+test("a maintenance window becomes GKE's recurring window; fails when it allows under 48 hours in 32 days", async () => {
+  // GKE: at least 48 hours of maintenance availability in a 32-day rolling window, counting only
+  // contiguous windows of 4 hours or more (cloud.google.com/kubernetes-engine/docs/maintenance-window).
+  const { one } = await build("mw", { maintenanceWindow: { day: "Saturday", startTime: "22:00", durationHours: 12 } });
+  assert.deepEqual(one(GKE.cluster, "cluster").inputs["maintenancePolicy"], {
+    recurringWindow: {
+      startTime: "2025-01-01T22:00:00Z",
+      endTime: "2025-01-02T10:00:00Z",
+      recurrence: "FREQ=WEEKLY;BYDAY=SA",
+    },
+  });
+  assert.deepEqual(
+    maintenancePolicyOf({ day: "Daily", startTime: "03:00", durationHours: 4 }).recurringWindow.recurrence,
+    "FREQ=DAILY",
+  );
+  assert.match(
+    failure({ project: PROJECT, region: "europe-west1", maintenanceWindow: { day: "Sunday", durationHours: 4 } }),
+    /kuar:gke\.maintenanceWindow: allows 16 hours in 32 days; GKE needs at least 48 hours.*pulumi config set --path 'kuar:gke\.maintenanceWindow\.durationHours' 12/,
+  );
+  assert.doesNotThrow(() => settingsOf({ maintenanceWindow: { day: "Daily", durationHours: 4 } }));
+  const none = await build("mw-none", {});
+  assert.equal(none.one(GKE.cluster, "cluster").inputs["maintenancePolicy"], undefined);
+});
+
+test("node auto-provisioning is off by default; on, it has its cpu and memory limits and the node account", async () => {
+  const off = await build("nap-off", {});
+  assert.deepEqual(off.one(GKE.cluster, "cluster").inputs["clusterAutoscaling"], { enabled: false });
+  const on = await build("nap", { nodeAutoProvisioning: { maxCpu: 64, maxMemoryGb: 256 } });
+  const ca = on.one(GKE.cluster, "cluster").inputs["clusterAutoscaling"];
+  assert.equal(ca.enabled, true);
+  assert.deepEqual(ca.resourceLimits, [
+    { resourceType: "cpu", minimum: 0, maximum: 64 },
+    { resourceType: "memory", minimum: 0, maximum: 256 },
+  ]);
+  assert.match(ca.autoProvisioningDefaults.serviceAccount, /^kuar-dev-nodes@/);
+  assert.match(
+    failure({ project: PROJECT, region: "europe-west1", nodeAutoProvisioning: { maxCpu: 8 } }),
+    /kuar:gke\.nodeAutoProvisioning\.maxMemoryGb/,
+  );
+});
+
+test("destroy order: objects, then pools, then the cluster; created the other way round", async () => {
+  const { cluster } = await build("order", {
+    workloadPools: [{ name: "general" }, { name: "spot", spot: true, minNodes: 0 }],
+  });
+  const k8s = await import("@pulumi/kubernetes");
+  new k8s.core.v1.Service(
+    "order-lb",
+    { spec: { type: "LoadBalancer", ports: [{ port: 80 }] } },
+    { provider: cluster.provider },
+  );
+  new k8s.core.v1.PersistentVolumeClaim(
+    "order-pvc",
+    { spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
+    { provider: cluster.provider },
+  );
+  await mocks.settle();
+  const c = graph.one(GKE.cluster, "order-cluster");
+  const pools = graph.ofType(GKE.pool).filter((n) => n.name.startsWith("order-"));
+  const provider = graph.one(GKE.k8s, "order-k8s");
+  const objects = [
+    graph.one("kubernetes:core/v1:Service", "order-lb"),
+    graph.one("kubernetes:core/v1:PersistentVolumeClaim", "order-pvc"),
+  ];
+  assert.equal(pools.length, 3);
+  for (const p of pools) {
+    assert.ok(graph.dependsOn(p, c), `${p.name} after the cluster`);
+    assert.ok(graph.dependsOn(provider, p), `provider after ${p.name}`);
+    assert.ok(!graph.dependsOn(c, p), "the cluster never waits for a pool");
+  }
+  for (const o of objects) assert.ok(graph.dependsOn(o, provider));
+  const order = graph.deletionOrder().map((n) => n.urn);
+  const at = (n: { urn: string }) => order.indexOf(n.urn);
+  for (const o of objects) for (const p of pools) assert.ok(at(o) < at(p), `${o.name} deleted before ${p.name}`);
+  for (const p of pools) assert.ok(at(p) < at(c), `${p.name} deleted before the cluster`);
+  // Nodes keep their egress (NAT) and identity until they are gone.
+  const nat = graph.one(GKE.nat, "order-nat");
+  for (const p of pools) assert.ok(at(p) < at(nat));
 });

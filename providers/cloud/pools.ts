@@ -1,0 +1,123 @@
+/**
+ * Node pool facts and checks shared by the cloud targets: taint spellings, the architecture a
+ * set of pools reports, the pool checks every schema needs (size bounds, unique names, a
+ * system pool that is never empty), and whether kuar's own pods can schedule on the pools.
+ */
+import type { z } from "zod";
+import type { Arch } from "../contract.js";
+
+export type TaintEffect = "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+
+export interface Taint {
+  key: string;
+  value: string;
+  effect: TaintEffect;
+}
+
+/** Kubernetes taint effects as the GKE and EKS APIs spell them. */
+export const TAINT_EFFECT_ENUM: Record<TaintEffect, "NO_SCHEDULE" | "PREFER_NO_SCHEDULE" | "NO_EXECUTE"> = {
+  NoSchedule: "NO_SCHEDULE",
+  PreferNoSchedule: "PREFER_NO_SCHEDULE",
+  NoExecute: "NO_EXECUTE",
+};
+
+/** `key=value:Effect` (or `key:Effect` without a value), as kubectl and AKS write taints. */
+export function taintString(t: Taint): string {
+  return t.value ? `${t.key}=${t.value}:${t.effect}` : `${t.key}:${t.effect}`;
+}
+
+/** Every pool counts: add-on DaemonSets run on system pools too. */
+export function archOfPools(pools: { arch: "amd64" | "arm64" }[]): Arch {
+  const arches = new Set(pools.map((p) => p.arch));
+  if (arches.size === 1) return [...arches][0]!;
+  return arches.size === 0 ? "amd64" : "mixed";
+}
+
+/** A pool as the shared checks see it, whatever the cloud calls its fields. */
+export interface PoolCheck {
+  /** Config path of the pool, e.g. `["workloadPools", 0]`. */
+  path: (string | number)[];
+  name: string;
+  min: number;
+  max: number;
+  /** A system pool must keep at least one node (cluster DNS and the cloud's add-ons run there). */
+  system: boolean;
+}
+
+/** The cloud's field names, so messages name the fields the user writes. */
+export interface PoolFields {
+  /** The config section, `kuar:<section>` (aks, gke, eks), for the exact `pulumi config set` fix. */
+  section: string;
+  min: string;
+  max: string;
+}
+
+/** Size bounds, unique names and a non-empty system pool, every problem reported. */
+export function checkPools(ctx: z.RefinementCtx, pools: PoolCheck[], fields: PoolFields): void {
+  const issue = (path: (string | number)[], input: unknown, message: string, fixText: string) =>
+    ctx.addIssue({ code: "custom", path, input, message, params: { fix: fixText } });
+  const seen = new Map<string, string>();
+  for (const p of pools) {
+    if (p.min > p.max) {
+      issue(
+        [...p.path, fields.min],
+        p.min,
+        `must not exceed ${fields.max} (${p.max})`,
+        `Lower ${fields.min} or raise ${fields.max} to at least ${p.min}.`,
+      );
+    }
+    if (p.system && p.min < 1) {
+      issue(
+        [...p.path, fields.min],
+        p.min,
+        "must be at least 1 (cluster DNS and the cloud's own add-ons need a system node)",
+        `Run: pulumi config set --path 'kuar:${fields.section}.${pathText(p.path)}.${fields.min}' 1 (dev), or 2 or more (production).`,
+      );
+    }
+    const first = seen.get(p.name);
+    if (first !== undefined) {
+      issue(
+        [...p.path, "name"],
+        p.name,
+        `duplicates the name of ${first}`,
+        "Give every node pool (system and workload) a different name.",
+      );
+    } else seen.set(p.name, p.path.join("."));
+  }
+}
+
+/** `["workloadPools", 0]` -> `workloadPools[0]`, as `pulumi config set --path` writes it. */
+export function pathText(path: (string | number)[]): string {
+  return path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
+}
+
+/** A toleration as a pod spec writes it; an empty key with `Exists` tolerates everything. */
+export interface Toleration {
+  key?: string;
+  operator?: "Equal" | "Exists";
+  value?: string;
+  effect?: TaintEffect;
+}
+
+/** Kubernetes' rule: a pod may schedule on a node when it tolerates every NoSchedule/NoExecute taint. */
+export function tolerates(tolerations: Toleration[], taints: Taint[]): boolean {
+  return taints
+    .filter((t) => t.effect !== "PreferNoSchedule")
+    .every((t) =>
+      tolerations.some(
+        (tol) =>
+          (tol.effect === undefined || tol.effect === t.effect) &&
+          (tol.operator === "Exists"
+            ? tol.key === undefined || tol.key === t.key
+            : tol.key === t.key && (tol.value ?? "") === t.value),
+      ),
+    );
+}
+
+/** Pools on which a pod with these tolerations may run (pools that can scale above zero only). */
+export function schedulablePools<P extends { name: string; max: number; taints: Taint[] }>(
+  pools: P[],
+  tolerations: Toleration[] = [],
+): P[] {
+  return pools.filter((p) => p.max > 0 && tolerates(tolerations, p.taints));
+}
