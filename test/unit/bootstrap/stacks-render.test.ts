@@ -91,8 +91,25 @@ function outputs(r: RecordedResource): Record<string, unknown> | undefined {
   }
 }
 
+/** The engine hands an invoke's failure to the program as gRPC `details`. */
+const failed = (details: string) => Object.assign(new Error(details), { details });
 const invokes = {
   ...awsInvokes,
+  // Any location offers these (gcp 9.37.0 getEngineVersions result shape).
+  "gcp:container/getEngineVersions:getEngineVersions": () => ({
+    validMasterVersions: ["1.34.1-gke.1000", "1.33.5-gke.1080000"],
+    releaseChannelDefaultVersion: {
+      RAPID: "1.34.1-gke.1000",
+      REGULAR: "1.33.5-gke.1080000",
+      STABLE: "1.33.5-gke.1080000",
+    },
+  }),
+  // A cluster that does not exist yet: ARM answers ResourceNotFound for its system pool.
+  "azure-native:containerservice:getAgentPool": (i: Record<string, unknown>) => {
+    throw failed(
+      `ResourceNotFound: The Resource 'Microsoft.ContainerService/managedClusters/${i["resourceName"]}' was not found.`,
+    );
+  },
   "azure-native:authorization:getClientConfig": () => ({
     clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
     objectId: "deployer-object-id",
