@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import type { z } from "zod";
 import { addonsSchema } from "../../../bootstrap/schema.js";
-import { baseSchema } from "../../../config/schema.js";
+import { baseSchema } from "../../../schema.js";
 import { targets } from "../../../providers/registry.js";
 import { workloadsSchema } from "../../../workloads/schema.js";
 
