@@ -17,7 +17,12 @@ import { composeBaseSchema, type SecretKey } from "./config/schema.js";
 import { defaultTarget, targets, type TargetName } from "./providers/registry.js";
 import { workloadsSchema } from "./workloads/schema.js";
 
-export const baseSchema = composeBaseSchema({ targets, defaultTarget, addons: addonsSchema, workloads: workloadsSchema });
+export const baseSchema = composeBaseSchema({
+  targets,
+  defaultTarget,
+  addons: addonsSchema,
+  workloads: workloadsSchema,
+});
 export type BaseConfig = z.output<typeof baseSchema>;
 
 export const kuarSchema: ComposedSchema<KuarConfig> = { base: baseSchema, targets, defaultTarget };

@@ -46,13 +46,17 @@ export function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** `["gke", "nodePools", 1, "minNodes"]` -> `kuar:gke.nodePools[1].minNodes` */
+/**
+ * `["gke", "nodePools", 1, "minNodes"]` -> `kuar:gke.nodePools[1].minNodes`, in the syntax of
+ * `pulumi config set --path`: keys that are not plain names are quoted (`labels["example.com/team"]`).
+ */
 export function configPath(path: readonly PropertyKey[], namespace = "kuar"): string {
   let out = "";
   for (const [i, key] of path.entries()) {
     if (typeof key === "number") out += `[${key}]`;
     else if (i === 0) out += `${namespace}:${String(key)}`;
-    else out += `.${String(key)}`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(String(key))) out += `.${String(key)}`;
+    else out += `[${JSON.stringify(String(key))}]`;
   }
   return out || `${namespace}:`;
 }
@@ -163,6 +167,17 @@ export function problemFromIssue(issue: z.core.$ZodIssue, input: unknown, sectio
       const custom = issue.message && !issue.message.startsWith("Too ");
       return [{ path, received, message: custom ? issue.message : boundMessage(issue, layers), fix: fixText }];
     }
+    case "invalid_key": {
+      // A record key failed its own schema: report it at the key, with the key schema's message and fix.
+      const key = (issue as { input?: unknown }).input;
+      return issue.issues.map((inner) => ({
+        path,
+        received: key,
+        message:
+          inner.code === "custom" || !inner.message.startsWith("Invalid") ? inner.message : "is not an allowed key",
+        fix: (inner as { params?: { fix?: string } }).params?.fix ?? fixText,
+      }));
+    }
     case "invalid_format": {
       // A message the schema wrote itself (`.regex(re, { message })`) says more than a pattern.
       const own = issue.message && !issue.message.startsWith("Invalid");
@@ -184,8 +199,10 @@ export function setFix(path: string, layers: readonly z.ZodType[]): string {
       ? `Write it as a mapping of ${keys.join(", ")}, or set one key at a time: pulumi config set --path '${path}.${first}' <value>.`
       : `Write it as a mapping in the stack file.`;
   }
-  if (type === "array") return `Write it as a list, or set one entry at a time: pulumi config set --path '${path}[0]' <value>.`;
-  if (type === "record") return `Write it as a mapping, or set one entry at a time: pulumi config set --path '${path}.<key>' <value>.`;
+  if (type === "array")
+    return `Write it as a list, or set one entry at a time: pulumi config set --path '${path}[0]' <value>.`;
+  if (type === "record")
+    return `Write it as a mapping, or set one entry at a time: pulumi config set --path '${path}.<key>' <value>.`;
   return `Set it with: pulumi config set --path '${path}' ${placeholder(layers)}.`;
 }
 
@@ -303,7 +320,8 @@ export function fieldLayers(schema: z.ZodType, path: readonly PropertyKey[]): z.
     const def = (container as unknown as { def: { type: string; valueType?: z.ZodType } }).def;
     let next: z.ZodType | undefined;
     if (def.type === "object") next = (container as z.ZodObject).shape[String(key)] as z.ZodType | undefined;
-    else if (def.type === "array") next = typeof key === "number" ? (container as z.ZodArray<z.ZodType>).element : undefined;
+    else if (def.type === "array")
+      next = typeof key === "number" ? (container as z.ZodArray<z.ZodType>).element : undefined;
     else next = def.valueType;
     if (!next) return [];
     layers = peel(next);

@@ -115,7 +115,8 @@ interface Found {
  * checks (a wrong type, a value outside an enum), the section is parsed again with the failing
  * values taken out (their default, or a placeholder of the right type), so those checks still run
  * and every problem shows in one run. A problem from such a pass is kept only when it neither
- * sits at a taken-out field nor names one (it would describe the placeholder, not the user's value).
+ * sits at a taken-out field nor, beside one, names it (it would describe the placeholder, not the
+ * user's value).
  */
 function checkSection(section: Section, input: unknown): { data?: unknown; problems: ConfigProblem[] } {
   const first = section.schema.safeParse(input, { reportInput: true });
@@ -134,13 +135,16 @@ function checkSection(section: Section, input: unknown): { data?: unknown; probl
     const again = section.schema.safeParse(current, { reportInput: true });
     if (again.success) break;
     issues = again.error.issues;
-    const names = removed.map((r) => String(r[r.length - 1]));
     for (const i of issues) {
-      if (removed.some((r) => isUnder(i.path as (string | number)[], r))) continue;
+      const at = i.path as (string | number)[];
+      if (removed.some((r) => isUnder(at, r))) continue;
       for (const f of withCode(i, input, section)) {
         const text = `${f.problem.message} ${f.problem.fix}`;
-        if (names.some((n) => new RegExp(`\\b${escape(n)}\\b`).test(text))) continue;
-        found.push(f);
+        // A check beside a taken-out field that names it has read the placeholder.
+        const readPlaceholder = removed.some(
+          (r) => isUnder(at, r.slice(0, -1)) && new RegExp(`\\b${escape(String(r[r.length - 1]))}\\b`).test(text),
+        );
+        if (!readPlaceholder) found.push(f);
       }
     }
   }
@@ -151,10 +155,18 @@ function checkSection(section: Section, input: unknown): { data?: unknown; probl
 }
 
 /** Issue kinds after which zod does not run an object's refinements. */
-const ABORTING: ReadonlySet<string> = new Set(["invalid_type", "invalid_value", "invalid_union", "invalid_key", "invalid_element"]);
+const ABORTING: ReadonlySet<string> = new Set([
+  "invalid_type",
+  "invalid_value",
+  "invalid_union",
+  "invalid_key",
+  "invalid_element",
+]);
 
 function withCode(issue: z.core.$ZodIssue, input: unknown, section: Section): Found[] {
-  return problemFromIssue(issue, input, section).map((problem) => ({ problem, code: issue.code }));
+  // A bound the schema author worded (`.min(1, { message })`) is a domain check, not a generic one.
+  const worded = BOUND_CODES.has(issue.code) && !issue.message.startsWith("Too ");
+  return problemFromIssue(issue, input, section).map((problem) => ({ problem, code: worded ? "custom" : issue.code }));
 }
 
 /** One problem per path and message (a bound reported by two checks reads once). */
@@ -241,8 +253,7 @@ function plainSecrets(section: Section, input: Record<string, unknown>, opts: Pa
       return;
     }
     if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
-    else if (value && typeof value === "object")
-      for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+    else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
   };
   walk(top === undefined ? input : valueAt(input, [top]), []);
   return out;
