@@ -39,7 +39,7 @@ describe("bad config", () => {
     const e = problems({ target: "gkee" });
     assert.match(
       e.message,
-      /kuar:target: expected one of "local", "gke", "aks", "eks", "raspberrypi", got "gkee"\. Did you mean "gke"\?/,
+      /kuar:target: expected one of "local", "gke", "aks", "eks", "raspberrypi", "existing", got "gkee"\. Did you mean "gke"\?/,
     );
   });
 
