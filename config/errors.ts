@@ -4,7 +4,7 @@
  */
 import { RunError } from "@pulumi/pulumi/errors.js";
 import type { z } from "zod";
-import { fixOf } from "./toolkit.js";
+import { fixOf, isSecretField } from "./toolkit.js";
 
 export interface ConfigProblem {
   /** Stack config path, e.g. `kuar:gke.nodePools[1].minNodes`. */
@@ -119,7 +119,12 @@ export function problemFromIssue(issue: z.core.$ZodIssue, input: unknown, sectio
   // Cross-field checks run on parsed (defaulted) data: show the value they checked when the raw
   // input did not set it.
   const raw = valueAt(input, issue.path);
-  const received = raw === undefined ? (issue as { input?: unknown }).input : raw;
+  // A secret field's value is never echoed, whatever check it failed.
+  const received = layers.some(isSecretField)
+    ? "(value hidden)"
+    : raw === undefined
+      ? (issue as { input?: unknown }).input
+      : raw;
   const own = (issue as { params?: { fix?: string } }).params?.fix ?? layers.map(fixOf).find((f) => f !== undefined);
   const fixText = own ?? setFix(path, layers);
   switch (issue.code) {
