@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { Bootstrap } from "./bootstrap/index.js";
-import { readStackConfig } from "./config/load.js";
+import { readStackConfig } from "./schema.js";
 import { targetByName } from "./providers/registry.js";
 import { Workloads } from "./workloads/index.js";
 

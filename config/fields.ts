@@ -1,18 +1,14 @@
 /**
  * Reusable field schemas with messages that say what is allowed and how to fix it.
- * Targets, add-ons and workloads build their schemas from these.
+ * Targets, add-ons and workloads build their schemas from these and from toolkit.ts.
  */
 import { z } from "zod";
+import { parseCidr } from "./cidr.js";
+import { fix, matching, withFix } from "./toolkit.js";
 
-const fix = (text: string) => ({ params: { fix: text } });
-
-/**
- * A string matching `pattern`. Built on refine because zod keeps custom params (our `fix`)
- * only on custom issues.
- */
-export function matching(pattern: RegExp, message: string, fixText: string) {
-  return z.string().refine((s) => pattern.test(s), { message, ...fix(fixText) });
-}
+// Callers import these from here; they live in the toolkit and the CIDR module.
+export { cidrsOverlap, parseCidr, parseIPv4 } from "./cidr.js";
+export { checkNoOverlap, matching } from "./toolkit.js";
 
 /** An IPv4 CIDR such as `10.0.0.0/16`. */
 export const cidr = z.string().refine((s) => parseCidr(s) !== undefined, {
@@ -27,17 +23,32 @@ export const dnsLabel = matching(
   "Use lowercase letters, digits and dashes.",
 );
 
+/** Kubernetes label keys: an optional DNS prefix and `/`, then a name of at most 63 characters. */
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
 export const labels = z.record(
-  z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, {
-    message: "expected a Kubernetes label key",
+  matching(
+    LABEL_KEY,
+    'expected a Kubernetes label key such as "team" or "example.com/team"',
+    "Use letters, digits, '-', '_' and '.', at most 63 characters, optionally after a DNS prefix and '/'.",
+  ).refine((k) => (k.split("/")[0]?.length ?? 0) <= 253 || !k.includes("/"), {
+    message: "has a prefix longer than 253 characters",
+    ...fix("Shorten the DNS prefix before the '/'."),
   }),
-  z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, {
-    message: "expected a Kubernetes label value (at most 63 characters: letters, digits, '-', '_', '.')",
-  }),
+  matching(
+    LABEL_VALUE,
+    "expected a Kubernetes label value (at most 63 characters: letters, digits, '-', '_', '.', starting and ending alphanumeric)",
+    "Use at most 63 letters, digits, '-', '_' and '.', or an empty string.",
+  ),
 );
 
 export const taint = z.strictObject({
-  key: z.string().min(1),
+  key: withFix(
+    z.string().min(1),
+    'Give the taint a key such as "dedicated" or "example.com/gpu" (the part before "=" in kubectl taint).',
+  ),
   value: z.string().default(""),
   effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
 });
@@ -49,49 +60,3 @@ export const quantity = matching(
   'expected a Kubernetes quantity such as "250m", "512Mi" or "2"',
   "Use a number with an optional unit (m, Ki, Mi, Gi, Ti).",
 );
-
-export function parseCidr(s: string): { base: number; prefix: number } | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(s);
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
-  const ip = octets.reduce((acc, o) => acc * 256 + o, 0);
-  return { base: ip - (ip % 2 ** (32 - prefix)), prefix };
-}
-
-export function parseIPv4(s: string): number | undefined {
-  return parseCidr(`${s}/32`)?.base;
-}
-
-/** True when two CIDRs share any address. */
-export function cidrsOverlap(a: string, b: string): boolean {
-  const x = parseCidr(a);
-  const y = parseCidr(b);
-  if (!x || !y) return false;
-  const xEnd = x.base + 2 ** (32 - x.prefix);
-  const yEnd = y.base + 2 ** (32 - y.prefix);
-  return x.base < yEnd && y.base < xEnd;
-}
-
-/** Adds an issue for each overlapping pair among named CIDRs. */
-export function checkNoOverlap(
-  ctx: z.RefinementCtx,
-  entries: { path: (string | number)[]; cidr: string | undefined }[],
-): void {
-  const present = entries.filter((e): e is { path: (string | number)[]; cidr: string } => !!e.cidr);
-  for (let i = 0; i < present.length; i++) {
-    for (let j = i + 1; j < present.length; j++) {
-      const [a, b] = [present[i]!, present[j]!];
-      if (cidrsOverlap(a.cidr, b.cidr)) {
-        ctx.addIssue({
-          code: "custom",
-          path: b.path,
-          input: b.cidr,
-          message: `overlaps ${a.path.join(".")} (${a.cidr})`,
-          params: { fix: "Pick ranges that do not share addresses." },
-        });
-      }
-    }
-  }
-}

@@ -1,11 +1,10 @@
 /**
- * The one schema for kuar's stack config. Each top-level key is a `kuar:<key>` config entry.
- * Target settings live under `kuar:<target>` and are validated by that target's own schema.
+ * The top level of kuar's stack config, as a factory: each top-level key is a `kuar:<key>` entry.
+ * The sections (targets, add-ons, workloads) are owned by their layers; the repository root's
+ * schema.ts passes them in, so config/ depends on none of them.
  */
 import { z } from "zod";
-import { addonsSchema } from "../bootstrap/schema.js";
-import { defaultTarget, targetNames, targets } from "../providers/registry.js";
-import { workloadsSchema } from "../workloads/schema.js";
+import { withFix } from "./toolkit.js";
 
 /** Config keys that must hold Pulumi secrets (`pulumi config set --secret`). */
 export const secretKeys = [
@@ -18,25 +17,50 @@ export const secretKeys = [
 ] as const;
 export type SecretKey = (typeof secretKeys)[number];
 
-const targetSettingKeys = Object.fromEntries(targets.map((t) => [t.name, z.unknown().optional()])) as Record<
-  (typeof targetNames)[number],
-  z.ZodOptional<z.ZodUnknown>
+/** A target as the config layer sees it: its name (`kuar:<name>`) and settings schema. */
+export interface TargetSection<N extends string = string> {
+  name: N;
+  settings: z.ZodType;
+}
+
+/** The sections the root composes into the full schema. */
+export interface Sections<N extends string, A extends z.ZodType, W extends z.ZodType> {
+  targets: readonly TargetSection<N>[];
+  defaultTarget: N;
+  addons: A;
+  workloads: W;
+}
+
+/** The top-level schema for the given sections (target settings are parsed by their own schema). */
+export function composeBaseSchema<N extends string, A extends z.ZodType, W extends z.ZodType>(s: Sections<N, A, W>) {
+  const names = s.targets.map((t) => t.name) as [N, ...N[]];
+  const targetKeys = Object.fromEntries(names.map((n) => [n, z.unknown().optional()])) as Record<
+    N,
+    z.ZodOptional<z.ZodUnknown>
+  >;
+  return z.strictObject({
+    /** Where the cluster runs. @default "local" */
+    target: z.enum(names).default(s.defaultTarget),
+    /** Throwaway stack (CI): deletion protection off. @default false */
+    ephemeral: z.boolean().default(false),
+    /** When an ephemeral stack may be reaped (ISO 8601, set by `kuar ephemeral up`). */
+    expiresAt: withFix(
+      z.iso.datetime({ offset: true }),
+      "Write a UTC time such as 2026-12-01T18:00:00Z (`kuar ephemeral up` sets it): pulumi config set --path 'kuar:expiresAt' 2026-12-01T18:00:00Z.",
+    ).optional(),
+    /** Add-ons; see bootstrap/. */
+    addons: s.addons.default(s.addons.parse({}) as never),
+    /** Workloads; see workloads/. */
+    workloads: s.workloads.default(s.workloads.parse({}) as never),
+    ...targetKeys,
+    // Secret keys are read with getSecret; listing them here keeps them out of "unknown key" errors.
+    ...(Object.fromEntries(secretKeys.map((k) => [k, z.unknown().optional()])) as Record<
+      SecretKey,
+      z.ZodOptional<z.ZodUnknown>
+    >),
+  });
+}
+
+export type BaseSchema<N extends string, A extends z.ZodType, W extends z.ZodType> = ReturnType<
+  typeof composeBaseSchema<N, A, W>
 >;
-
-export const baseSchema = z.strictObject({
-  /** Where the cluster runs. @default "local" */
-  target: z.enum(targetNames).default(defaultTarget),
-  /** Throwaway stack (CI): deletion protection off. @default false */
-  ephemeral: z.boolean().default(false),
-  /** When an ephemeral stack may be reaped (ISO 8601, set by `kuar ephemeral up`). */
-  expiresAt: z.iso.datetime({ offset: true }).optional(),
-  /** Add-ons; see bootstrap/. */
-  addons: addonsSchema.default(addonsSchema.parse({})),
-  /** Workloads; see workloads/. */
-  workloads: workloadsSchema.default(workloadsSchema.parse({})),
-  ...targetSettingKeys,
-  // Secret keys are read with getSecret; listing them here keeps them out of "unknown key" errors.
-  ...Object.fromEntries(secretKeys.map((k) => [k, z.unknown().optional()])),
-});
-
-export type BaseConfig = z.output<typeof baseSchema>;

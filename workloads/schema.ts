@@ -189,10 +189,12 @@ const ghostMail = z
     if (m.user !== undefined && m.host === undefined) {
       ctx.addIssue({
         code: "custom",
-        path: ["user"],
-        input: m.user,
-        message: "an SMTP user needs an SMTP host",
-        ...fix("Set host (pulumi config set --path 'kuar:workloads.ghost.mail.host' smtp.example.com) or remove user."),
+        path: ["host"],
+        input: m.host,
+        message: `is required with an SMTP user (mail.user is "${m.user}")`,
+        ...fix(
+          "Set the SMTP server: pulumi config set --path 'kuar:workloads.ghost.mail.host' smtp.example.com, or remove mail.user.",
+        ),
       });
     }
   });

@@ -112,13 +112,14 @@ describe("local target end to end", { skip: reason }, () => {
       spec: {
         failurePolicy: "Fail",
         matchConstraints: {
+          objectSelector: { matchLabels: { "app.kubernetes.io/name": "kuard" } },
           resourceRules: [
             { apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["deployments"] },
           ],
         },
         validations: [
           {
-            expression: "!object.metadata.name.startsWith('kuard') || object.spec.replicas <= 2",
+            expression: "object.spec.replicas <= 2",
             message: "e2e policy: kuard may run at most 2 replicas",
           },
         ],
@@ -137,9 +138,10 @@ describe("local target end to end", { skip: reason }, () => {
       });
     const original = readFileSync(s.file, "utf8");
     const kuard = () =>
-      (JSON.parse(s.kubectl(["get", "deployments", "-A", "-o", "json"])).items as Obj[]).find((d) =>
-        d.metadata.name.startsWith("kuard"),
-      );
+      (
+        JSON.parse(s.kubectl(["get", "deployments", "-A", "-l", "app.kubernetes.io/name=kuard", "-o", "json"]))
+          .items as Obj[]
+      )[0];
     const before = kuard();
     assert.ok(before, "kuard's Deployment exists");
     apply(policy);

@@ -20,7 +20,8 @@ const broken = {
 };
 
 const mocks = await useMocks({ stack: "homelab", config: broken });
-const { stackConfigProblems, decode } = await import("../../../config/load.js");
+const { decode } = await import("../../../config/load.js");
+const { stackConfigProblems } = await import("../../../schema.js");
 
 test("fails when a homelab stack gives MetalLB no addresses: 0 resources, every problem listed together", async () => {
   await assert.rejects(import("../../../index.js"), (e: Error) => {

@@ -5,10 +5,13 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { describe, test } from "node:test";
+import { parse } from "yaml";
 import type { z } from "zod";
+import { schemaKeysAt } from "../../../config/errors.js";
+import { secretKeys } from "../../../config/schema.js";
 import { addonsSchema } from "../../../bootstrap/schema.js";
-import { baseSchema } from "../../../config/schema.js";
+import { baseSchema } from "../../../schema.js";
 import { targets } from "../../../providers/registry.js";
 import { workloadsSchema } from "../../../workloads/schema.js";
 
@@ -52,13 +55,19 @@ function assertDocumented(schema: z.ZodType, doc: string) {
   assert.deepEqual(missing, [], `keys not documented in ${doc}`);
 }
 
-test("every top-level kuar: key is documented in docs/configuration.md", () => {
-  const top = [...Object.keys(baseSchema.shape)];
+test("every top-level kuar: key is documented in docs/configuration.md (targets in their guides)", () => {
+  const names = new Set<string>(targets.map((t) => t.name));
+  const top = Object.keys(baseSchema.shape).filter((k) => !names.has(k));
   const text = readFileSync(join(root, "docs", "configuration.md"), "utf8");
   assert.deepEqual(
     top.filter((k) => !text.includes(`kuar:${k}`)),
     [],
   );
+});
+
+test("docs/configuration.md points at the target guides rather than listing targets", () => {
+  const text = readFileSync(join(root, "docs", "configuration.md"), "utf8");
+  assert.match(text, /`kuar:<target>`/);
 });
 
 for (const t of targets) {
@@ -70,3 +79,66 @@ for (const t of targets) {
 test("every kuar:addons key is documented in docs/addons.md", () => assertDocumented(addonsSchema, "docs/addons.md"));
 test("every kuar:workloads key is documented in docs/workloads.md", () =>
   assertDocumented(workloadsSchema, "docs/workloads.md"));
+
+describe("Pulumi.yaml documents the config as it is", () => {
+  const text = readFileSync(join(root, "Pulumi.yaml"), "utf8");
+  const project = parse(text) as { config: Record<string, { type: string; default?: unknown }> };
+  const targetNames = new Set<string>(targets.map((t) => t.name));
+  const top = Object.keys(baseSchema.shape).filter((k) => !targetNames.has(k));
+  /** `#   kuar:<key>: text` lines of the comment block. */
+  const commented = [...text.matchAll(/^#\s+kuar:([A-Za-z0-9<>]+): (.*)$/gm)].map((m) => ({ key: m[1]!, text: m[2]! }));
+
+  test("every kuar: key it names exists in the schema", () => {
+    const named = [...text.matchAll(/kuar:([A-Za-z0-9]+)/g)].map((m) => m[1]!);
+    assert.deepEqual(
+      named.filter((k) => !(k in baseSchema.shape)),
+      [],
+    );
+  });
+
+  test("every top-level key is declared or commented, and targets share one generic line", () => {
+    const documented = new Set([
+      ...Object.keys(project.config).map((k) => k.replace(/^kuar:/, "")),
+      ...commented.map((c) => c.key),
+    ]);
+    assert.deepEqual(
+      top.filter((k) => !documented.has(k)),
+      [],
+    );
+    assert.ok(documented.has("<target>"), "kuar:<target> line");
+  });
+
+  test("a key list in parentheses is exactly the section's keys, and every kuar:a.b path exists", () => {
+    for (const c of commented) {
+      const list = /\(([A-Za-z]+(?:, [A-Za-z]+)+)\)/.exec(c.text)?.[1];
+      if (!list) continue;
+      const section = baseSchema.shape[c.key as keyof typeof baseSchema.shape] as z.ZodType | undefined;
+      assert.ok(section, `kuar:${c.key} is a section`);
+      assert.deepEqual(list.split(", ").sort(), schemaKeysAt(section, []).sort(), `kuar:${c.key}`);
+    }
+    // Sections are named by example paths rather than lists, so adding an add-on or app leaves this file alone.
+    const paths = [...text.matchAll(/kuar:([A-Za-z0-9]+)\.([A-Za-z0-9]+)/g)];
+    assert.ok(paths.length >= 2);
+    for (const [whole, top, key] of paths) {
+      const section = baseSchema.shape[top as keyof typeof baseSchema.shape] as z.ZodType | undefined;
+      assert.ok(section && schemaKeysAt(section, []).includes(key!), `${whole} exists`);
+    }
+  });
+
+  test("secret keys are marked secret, and declared keys have the schema's type and default", () => {
+    for (const k of secretKeys) {
+      assert.match(commented.find((c) => c.key === k)?.text ?? "", /\(secret\)/, `kuar:${k}`);
+    }
+    for (const [k, decl] of Object.entries(project.config)) {
+      const key = k.replace(/^kuar:/, "");
+      const field = baseSchema.shape[key as keyof typeof baseSchema.shape] as z.ZodType;
+      const parsed = field.parse(undefined);
+      assert.equal(typeof parsed, decl.type, k);
+      assert.equal(parsed, decl.default, k);
+    }
+  });
+
+  test("every doc it points at exists", () => {
+    for (const m of text.matchAll(/docs\/[A-Za-z/.-]+\.md/g)) assert.ok(existsSync(join(root, m[0])), m[0]);
+  });
+});

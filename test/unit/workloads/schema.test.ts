@@ -188,8 +188,9 @@ test("fails when kuar:ghostSmtpPassword is set without an SMTP user, or a user w
   assert.ok(
     p.some((x) => x.path === "kuar:workloads.ghost.mail.user" && /--path 'kuar:workloads.ghost.mail.user'/.test(x.fix)),
   );
-  const noHost = only({ ghost: { enabled: true, mail: { user: "blog" } } }, "kuar:workloads.ghost.mail.user");
-  assert.match(noHost.message, /needs an SMTP host/);
+  const noHost = only({ ghost: { enabled: true, mail: { user: "blog" } } }, "kuar:workloads.ghost.mail.host");
+  assert.match(noHost.message, /is required with an SMTP user/);
+  assert.match(noHost.fix, /--path 'kuar:workloads.ghost.mail.host'/);
 });
 
 test("fails when parse.trustProxy holds something that is not an address or CIDR", () => {
