@@ -317,6 +317,33 @@ export class TestHost {
     return pid ? sh("nsenter", ["-t", String(pid), "-u", "hostname"]).trim() : "";
   }
 
+  /** Runs a shell script as root inside the host's mount and UTS namespaces (what its sessions see). */
+  inside(script: string): string {
+    const pid = this.sshd?.pid;
+    if (!pid) throw new Error(`${this.name} is not running`);
+    return sh("nsenter", ["-t", String(pid), "-m", "-u", "sh", "-c", script]);
+  }
+
+  /**
+   * A nearly full disk: a `kb`-sized tmpfs over `dir` in the host's mount namespace, holding a copy
+   * of what was there. Gone when the host reboots or stops.
+   */
+  fillDisk(dir: string, kb: number): void {
+    this.inside(
+      `set -e; k=$(mktemp -d); cp -a ${dir}/. "$k"; mount -t tmpfs -o size=${kb}k,mode=755 kuar-full ${dir}; cp -a "$k"/. ${dir}; rm -rf "$k"`,
+    );
+  }
+
+  /** Test hooks the stand-ins read from /etc/kuar-test (see fixtures/k3s-bundle/install.sh). */
+  hook(name: string, value: string | undefined): void {
+    const path = join(this.root, "etc/kuar-test", name);
+    if (value === undefined) rmSync(path, { force: true });
+    else {
+      mkdirSync(join(this.root, "etc/kuar-test"), { recursive: true });
+      writeFileSync(path, value);
+    }
+  }
+
   rebootRequested(): boolean {
     const marker = join(this.root, "usr-local/share/kuar-harness-reboot");
     if (!existsSync(marker)) return false;
