@@ -45,7 +45,12 @@ export function k3sScript(n: NodeInputs, o: K3sScriptOptions): { script: string;
   const act = (what: string, ...cmds: string[]) =>
     o.check ? [`changes="$changes ${what}"`] : [...cmds, `changes="$changes ${what}"`];
   const uninstaller = n.role === "server" ? "/usr/local/bin/k3s-uninstall.sh" : "/usr/local/bin/k3s-agent-uninstall.sh";
-  lines.push(`changes=''`, `need=''`);
+  lines.push(
+    `changes=''`,
+    `need=''`,
+    // The release before any change (the binary may be replaced below).
+    `cur=$(/usr/local/bin/k3s --version 2>/dev/null | head -n1 | sed -n 's/.*\\(v[0-9][0-9.]*+k3s[0-9]*\\).*/\\1/p')`,
+  );
   if (!o.check) {
     files.push(contentFile(tmpBeside(TOKEN_PATH), n.token), contentFile(tmpBeside(CONFIG_PATH), config));
     if (o.bundle && o.shipBundle) {
@@ -89,7 +94,6 @@ export function k3sScript(n: NodeInputs, o: K3sScriptOptions): { script: string;
   const runInstall = (extra: string) =>
     `env ${env}${extra} sh ${INSTALL_SCRIPT_PATH} > ${STATE_DIR}/install.log 2>&1 || { tail -n 5 ${STATE_DIR}/install.log >&2; fail "k3s's install.sh failed (full log: ${STATE_DIR}/install.log)"; }`;
   lines.push(
-    `cur=$(/usr/local/bin/k3s --version 2>/dev/null | head -n1 | sed -n 's/.*\\(v[0-9][0-9.]*+k3s[0-9]*\\).*/\\1/p')`,
     `if [ ! -x ${uninstaller} ] || [ "$cur" != ${q(n.k3sVersion)} ] || [ $bin = yes ]; then`,
     ...act(
       "install",
