@@ -140,7 +140,10 @@ export async function readHost(id: string, props: HostOutputs, opts = defaultSes
     const f = await probe(s, props, bundle);
     const plan = planPrep(f, props, bundle);
     if (plan.actions.length || plan.reboot) {
-      s.log("read", `preparation drifted (${plan.actions.map((a) => a.step).join(", ") || "reboot pending"}); the next up redoes it`);
+      s.log(
+        "read",
+        `preparation drifted (${plan.actions.map((a) => a.step).join(", ") || "reboot pending"}); the next up redoes it`,
+      );
       return { id: "", props: {} };
     }
     return { id, props: { ...props, machine: f.machine } };

@@ -137,7 +137,10 @@ const target = z.object({
   user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, { message: "expected a Unix user name" }),
   privateKeyPath: z.string().min(1).optional(),
   agent: z.boolean(),
-  hostKey: z.string().refine((k) => parseHostKey(k) !== undefined, { message: "expected an ssh-ed25519 key" }).optional(),
+  hostKey: z
+    .string()
+    .refine((k) => parseHostKey(k) !== undefined, { message: "expected an ssh-ed25519 key" })
+    .optional(),
   allowTofu: z.boolean(),
 });
 const name = dnsLabel;
@@ -145,7 +148,9 @@ const hostInputs = z.object({
   host: target,
   nodeName: name,
   arch: z.enum(["arm64", "amd64"]),
-  k3sVersion: z.string().regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, { message: 'expected a k3s release such as "v1.34.1+k3s1"' }),
+  k3sVersion: z
+    .string()
+    .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, { message: 'expected a k3s release such as "v1.34.1+k3s1"' }),
   airgapBundleDir: z.string().min(1).optional(),
 });
 const nodeInputs = hostInputs.extend({

@@ -11,6 +11,8 @@ import { KUBECONFIG_PATH } from "./kubeconfig.js";
 import { contentFile, prelude, sha256, shellQuote, tmpBeside, STATE_DIR, type PayloadFile } from "./script.js";
 import { CONFIG_PATH, INSTALL_SCRIPT_PATH, STAGED_BINARY, TOKEN_PATH } from "./steps.js";
 
+const OLD_TOKEN_TMP = "/etc/rancher/k3s/.token-old.kuar-tmp";
+
 /** k3s's config.yaml for a node. Holds no secret: the token lives in its own file. */
 export function renderK3sConfig(n: NodeSpec): string {
   const cfg: Record<string, unknown> = { "node-name": n.nodeName, "token-file": TOKEN_PATH };
@@ -32,6 +34,11 @@ export interface K3sScriptOptions {
   shipBundle?: boolean;
   /** Report what would change; change nothing. */
   check?: boolean;
+  /**
+   * The cluster's current token, when `n.token` replaces it: this (first) server runs
+   * `k3s token rotate` before writing the new token; every node then restarts with the new one.
+   */
+  rotateFrom?: string;
   readyTimeoutMs: number;
   readyPollMs: number;
 }
@@ -53,6 +60,7 @@ export function k3sScript(n: NodeInputs, o: K3sScriptOptions): { script: string;
   );
   if (!o.check) {
     files.push(contentFile(tmpBeside(TOKEN_PATH), n.token), contentFile(tmpBeside(CONFIG_PATH), config));
+    if (o.rotateFrom) files.push(contentFile(OLD_TOKEN_TMP, o.rotateFrom));
     if (o.bundle && o.shipBundle) {
       files.push({ ...o.bundle.binary, tmp: tmpBeside(STAGED_BINARY) });
       files.push({ ...o.bundle.installScript, tmp: tmpBeside(INSTALL_SCRIPT_PATH) });
@@ -75,6 +83,16 @@ export function k3sScript(n: NodeInputs, o: K3sScriptOptions): { script: string;
       `if [ "$(sha /usr/local/bin/k3s)" != ${bin} ]; then bin=yes; ${act("binary", `copyin ${STAGED_BINARY} /usr/local/bin/k3s 755 ${bin}`).join("; ")}; fi`,
     );
   } else lines.push("bin=no");
+  if (o.rotateFrom && !o.check) {
+    // k3s token rotate reads the current token from K3S_TOKEN; --new-token has no env or file form
+    // (k3s pkg/cli/cmds/token.go), so the new token is on k3s's own argv for this one call.
+    lines.push(
+      `if [ "$(sha ${TOKEN_PATH})" = ${sha256(o.rotateFrom)} ]; then`,
+      `  K3S_TOKEN="$(cat ${OLD_TOKEN_TMP})" k3s token rotate --new-token "$(cat ${q(tmpBeside(TOKEN_PATH))})" > ${STATE_DIR}/rotate.log 2>&1 || { tail -n 5 ${STATE_DIR}/rotate.log >&2; fail "k3s token rotate failed; the cluster keeps its old token"; }`,
+      `  changes="$changes rotate"`,
+      "fi",
+    );
+  }
   for (const [what, path, content] of [
     ["token", TOKEN_PATH, n.token],
     ["config", CONFIG_PATH, config],

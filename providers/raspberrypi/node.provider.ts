@@ -31,12 +31,17 @@ export interface NodeOutputs extends NodeInputs {
 const MAX_ROUNDS = 4;
 
 /** Runs the node script until it reports nothing missing; never re-sends it blindly after a drop. */
-async function converge(s: Session, n: NodeInputs): Promise<Record<string, string>> {
+async function converge(s: Session, n: NodeInputs, rotateFrom?: string): Promise<Record<string, string>> {
   const bundle = await loadBundle(n.airgapBundleDir, n.arch);
   const ready = { readyTimeoutMs: s.tuning.readyTimeoutMs, readyPollMs: s.tuning.readyPollMs };
   let shipBundle = false;
   for (let round = 1; round <= MAX_ROUNDS; round++) {
-    const { script, files } = k3sScript(n, { ...(bundle ? { bundle } : {}), shipBundle, ...ready });
+    const { script, files } = k3sScript(n, {
+      ...(bundle ? { bundle } : {}),
+      ...(rotateFrom ? { rotateFrom } : {}),
+      shipBundle,
+      ...ready,
+    });
     let report: Record<string, string>;
     try {
       const out = await s.run("k3s", scriptCommand(script), { stdin: payload(script, files), changing: true });
@@ -66,13 +71,23 @@ async function converge(s: Session, n: NodeInputs): Promise<Record<string, strin
   );
 }
 
-/** Brings k3s on one host to the wanted state in one command when nothing goes wrong. */
-export async function applyNode(n: NodeInputs, opts: SessionOptions = defaultSessionOptions()): Promise<NodeOutputs> {
+/**
+ * Brings k3s on one host to the wanted state in one command when nothing goes wrong.
+ * `previousToken` is the token in state: when it differs, the first server rotates the cluster's
+ * token (the others only restart with the new one, after it in the server chain).
+ */
+export async function applyNode(
+  n: NodeInputs,
+  opts: SessionOptions = defaultSessionOptions(),
+  previousToken?: string,
+): Promise<NodeOutputs> {
   const s = new Session(n.host, n.nodeName, opts);
   try {
     await s.connect();
     s.log("k3s", `k3s ${n.k3sVersion} ${n.role}: checking and converging in one script`);
-    const r = await converge(s, n);
+    const rotate = n.role === "server" && !n.serverUrl && previousToken && previousToken !== n.token;
+    if (rotate) s.log("token", "the cluster token changed: rotating it on the first server (k3s token rotate)");
+    const r = await converge(s, n, rotate ? previousToken : undefined);
     const changes = (r["changes"] ?? "").trim();
     const version = k3sVersionOf(r["k3sVersion"]);
     if (changes && !changes.startsWith("(")) {
@@ -238,9 +253,9 @@ export function nodeProvider(opts: SessionOptions = defaultSessionOptions()): pu
       refuse(inputs);
       return { id: inputs.nodeName, outs: await applyNode(inputs, opts) };
     },
-    async update(_id: string, _olds: NodeOutputs, news: NodeInputs) {
+    async update(_id: string, olds: NodeOutputs, news: NodeInputs) {
       refuse(news);
-      return { outs: await applyNode(news, opts) };
+      return { outs: await applyNode(news, opts, olds.token) };
     },
     async read(id: string, props: NodeOutputs) {
       return readNode(id, props, opts);

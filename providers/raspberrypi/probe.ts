@@ -47,7 +47,11 @@ export function probeScript(opts: { hashBinary: boolean; imagesFile?: string }):
     `if [ -r ${STATE_DIR}/reboot-pending ] && [ "$(cat ${STATE_DIR}/reboot-pending)" = "$(cat /proc/sys/kernel/random/boot_id)" ]; then v rebootPending yes; fi`,
     `if [ -x /usr/local/bin/k3s ]; then v k3sVersion "$(/usr/local/bin/k3s --version 2>/dev/null | head -n1)"; fi`,
     ...(opts.hashBinary
-      ? ["h k3sSha256 /usr/local/bin/k3s", `h stagedSha256 ${STAGED_BINARY}`, `h installScriptSha256 ${INSTALL_SCRIPT_PATH}`]
+      ? [
+          "h k3sSha256 /usr/local/bin/k3s",
+          `h stagedSha256 ${STAGED_BINARY}`,
+          `h installScriptSha256 ${INSTALL_SCRIPT_PATH}`,
+        ]
       : []),
     ...(opts.imagesFile ? [`h imagesSha256 ${IMAGES_DIR}/${opts.imagesFile}`] : []),
     "exit 0",

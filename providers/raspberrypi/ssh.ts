@@ -277,7 +277,10 @@ export class Session {
         }
         if (i < attempts) {
           const wait = this.tuning.retryDelayMs * i;
-          this.log(step, `connection lost (${brief(e)}); reconnecting in ${seconds(wait)} (attempt ${i + 1}/${attempts})`);
+          this.log(
+            step,
+            `connection lost (${brief(e)}); reconnecting in ${seconds(wait)} (attempt ${i + 1}/${attempts})`,
+          );
           await sleep(wait);
         }
       }

@@ -83,7 +83,13 @@ export function planPrep(f: HostFacts, h: HostSpec, bundle?: Bundle): PrepPlan {
 
   const hosts = fixEtcHosts(f.hosts, h.nodeName);
   if (hosts.changed)
-    put("hosts", `127.0.1.1 -> ${h.nodeName}`, "/etc/hosts", "644", contentFile(tmpBeside("/etc/hosts"), hosts.content));
+    put(
+      "hosts",
+      `127.0.1.1 -> ${h.nodeName}`,
+      "/etc/hosts",
+      "644",
+      contentFile(tmpBeside("/etc/hosts"), hosts.content),
+    );
   if (f.hostname !== h.nodeName || f.etcHostname !== h.nodeName) {
     actions.push({ step: "hostname", why: `${f.hostname || "?"} -> ${h.nodeName}` });
     // hostnamectl needs systemd-hostnamed; the fallback does by hand what it does.
@@ -116,7 +122,13 @@ export function planPrep(f: HostFacts, h: HostSpec, bundle?: Bundle): PrepPlan {
     }
   }
   if (f.sysctlConf !== SYSCTL_CONTENT)
-    put("sysctl", "persist net.ipv4.ip_forward=1", SYSCTL_PATH, "644", contentFile(tmpBeside(SYSCTL_PATH), SYSCTL_CONTENT));
+    put(
+      "sysctl",
+      "persist net.ipv4.ip_forward=1",
+      SYSCTL_PATH,
+      "644",
+      contentFile(tmpBeside(SYSCTL_PATH), SYSCTL_CONTENT),
+    );
   if (f.ipForward !== "1") {
     actions.push({ step: "sysctl", why: "net.ipv4.ip_forward=1 now" });
     body.push(`echo 1 > /proc/sys/net/ipv4/ip_forward || fail "cannot enable ip_forward"`);

@@ -47,15 +47,17 @@ const engine = new Engine(opts);
 const up = (state: State, specs: NodeSpec[], token = TOKEN) => engine.up(state, specs, token);
 
 type Role = "server" | "agent";
-function inventory(h: Harness, roles: Role[], extra: Record<string, unknown> = {}): NodeSpec[] {
+/** Hosts 0..n-1 (or the listed ones) with these roles; host i is always pi-<i+1>. */
+function inventory(h: Harness, roles: Role[], extra: Record<string, unknown> = {}, only?: number[]): NodeSpec[] {
+  const which = only ?? roles.map((_, i) => i);
   const s = settings.parse({
     airgapBundleDir: BUNDLE,
     ...extra,
-    hosts: roles.map((role, i) => ({
+    hosts: which.map((i, k) => ({
       address: h.hosts[i]!.address,
       privateKeyPath: h.clientKey,
       hostKey: h.hosts[i]!.hostKey,
-      role,
+      role: roles[k],
       arch: "amd64",
       nodeName: `pi-${i + 1}`,
       labels: { "kuar.dev/rack": "shelf" },
@@ -220,7 +222,8 @@ describe("raspberrypi over ssh: HA", { skip: reason }, () => {
         new RegExp(`tls-san:\\n  - ${a.address}\\n  - ${b.address}\\n  - ${c.address}`),
       );
     // Each server is done (Ready) before the next one's k3s step starts.
-    const last = (n: string) => lines.findLastIndex((l) => new RegExp(`^kuar raspberrypi ${n} \\S+ (k3s|install|done):`).test(l));
+    const last = (n: string) =>
+      lines.findLastIndex((l) => new RegExp(`^kuar raspberrypi ${n} \\S+ (k3s|install|done):`).test(l));
     const firstK3s = (n: string) => logIndex(new RegExp(`^kuar raspberrypi ${n} \\S+ k3s:`));
     assert.ok(last("pi-1") < firstK3s("pi-2") && last("pi-2") < firstK3s("pi-3"));
     assert.match(a.standinLog().join("\n"), /kubectl get node pi-1/);
@@ -248,6 +251,51 @@ describe("raspberrypi over ssh: HA", { skip: reason }, () => {
       assert.equal(x.reboots, 1, "an upgrade does not reboot");
       assert.equal(state.get(`pi-${h.hosts.indexOf(x) + 1}`)!.installedVersion, "v1.34.2+k3s1");
     }
+  });
+});
+
+describe("raspberrypi over ssh: token rotation and removing the first server", { skip: reason }, () => {
+  let h: Harness;
+  after(() => h?.stop());
+
+  test("a new token is rotated on the first server, then every node restarts with it; removing the first server re-points the rest and drains it through another", async () => {
+    h = await Harness.start(3);
+    const state: State = new Map();
+    const ha = inventory(h, ["server", "server", "server"]);
+    await up(state, ha);
+    const NEW = "K10rotated-token-9876543210zyxwvutsrqponmlkjihgfedcba";
+    lines.length = 0;
+    const res = await up(state, ha, NEW);
+    assert.deepEqual(res.updated, ["pi-1", "pi-2", "pi-3"]);
+    const [a, b, c] = h.hosts as [TestHost, TestHost, TestHost];
+    const rotations = (x: TestHost) => x.standinLog().filter((l) => l.startsWith("k3s token rotate"));
+    assert.deepEqual(rotations(a), ["k3s token rotate (K3S_TOKEN matches the current token; a new token given)"]);
+    assert.deepEqual([rotations(b), rotations(c)], [[], []], "only the first server rotates");
+    for (const x of [a, b, c]) {
+      assert.equal(x.file("/etc/rancher/k3s/token"), NEW);
+      assert.equal(mode(x, "/etc/rancher/k3s/token"), "600");
+      const last = x
+        .standinLog()
+        .filter((l) => l.startsWith("install.sh "))
+        .at(-1);
+      assert.match(last ?? "", /FORCE_RESTART=true$/, `${x.name} restarted`);
+      assert.ok(!x.standinLog().join("\n").includes(NEW), "the token is in no stand-in log");
+    }
+    assert.ok(!lines.join("\n").includes(NEW) && !lines.join("\n").includes(TOKEN), "nor in kuar's log");
+    assert.ok(logIndex(/pi-1 \S+ token: the cluster token changed/) < logIndex(/pi-2 \S+ k3s:/));
+    assert.equal((await up(state, ha, NEW)).unchanged.length, 3, "a second up with the new token changes nothing");
+
+    // The first server (cluster-init) goes: pi-2 becomes the only server.
+    const rest = inventory(h, ["server"], {}, [1]);
+    const removed = await up(state, rest, NEW);
+    assert.deepEqual(removed.updated, ["pi-2"]);
+    assert.deepEqual(removed.deleted, ["pi-3", "pi-1"]);
+    const cfg = b.file("/etc/rancher/k3s/config.yaml")!;
+    assert.doesNotMatch(cfg, /^server:/m, "pi-2 no longer points at the removed server");
+    assert.match(b.standinLog().join("\n"), /k3s kubectl delete node pi-1 --ignore-not-found/);
+    assert.ok(a.standinLog().includes("k3s-uninstall.sh"));
+    assert.equal(a.file("/etc/rancher/k3s/token"), undefined);
+    assert.equal((await up(state, rest, NEW)).unchanged.length, 1);
   });
 });
 
@@ -299,9 +347,9 @@ describe("raspberrypi over ssh: failures", { skip: reason }, () => {
     const specs = inventory(h, ["server", "agent", "agent"]);
     const wrong = { ...specs[1]!, host: { ...specs[1]!.host, hostKey: h.hosts[0]!.hostKey } };
     const fp = (host: TestHost) =>
-      execFileSync("ssh-keygen", ["-lf", join(host.root, "etc/ssh/kuar_host_ed25519_key.pub")], { encoding: "utf8" }).split(
-        " ",
-      )[1]!;
+      execFileSync("ssh-keygen", ["-lf", join(host.root, "etc/ssh/kuar_host_ed25519_key.pub")], {
+        encoding: "utf8",
+      }).split(" ")[1]!;
     await assert.rejects(applyHost(hostSpecOf(wrong), opts), (e: Error) => {
       assert.match(e.message, /^pi-2 \(pi@10\.213\.\S+:22\) presented host key SHA256:\S+ \("ssh-ed25519 AAAA\S+"\)/);
       assert.ok(e.message.includes(`presented host key ${fp(h.hosts[1]!)} `), "the presented key's fingerprint");
@@ -392,12 +440,19 @@ describe("raspberrypi over ssh: failures", { skip: reason }, () => {
     await applyHost(hostSpecOf(server!), opts);
     await applyNode({ ...server!, token: TOKEN }, opts);
     // The hostname step gets the name as one quoted word, and hostname(1) refuses it as a name.
-    await assert.rejects(applyHost(hostSpecOf(bad), opts), /prep: exited with 1: hostname: the specified hostname is invalid/);
+    await assert.rejects(
+      applyHost(hostSpecOf(bad), opts),
+      /prep: exited with 1: hostname: the specified hostname is invalid/,
+    );
     await applyNode({ ...bad, token: TOKEN }, opts);
     assert.match(target.file("/etc/rancher/k3s/config.yaml")!, /node-name: pi-9\$\(touch\$\{IFS\}\/etc\/x\)\n/);
     await removeNode({ ...bad, token: TOKEN }, opts);
     for (const x of [h.hosts[0]!, target]) {
-      assert.equal(x.inside("[ -e /etc/x ] && echo yes || echo no").trim(), "no", `${x.name}: /etc/x was never created`);
+      assert.equal(
+        x.inside("[ -e /etc/x ] && echo yes || echo no").trim(),
+        "no",
+        `${x.name}: /etc/x was never created`,
+      );
     }
     assert.ok(
       h.hosts[0]!.standinLog().includes(`k3s kubectl delete node ${evil} --ignore-not-found`),
@@ -461,7 +516,10 @@ describe("raspberrypi over ssh: dropped connections and full disks", { skip: rea
       host.hook("pause-after-install", undefined);
     }
     assert.ok(c.cut());
-    assert.ok(lines.some((l) => /pi-1 \S+ k3s: .*connection dropped while the command ran/.test(l)), lines.join("\n"));
+    assert.ok(
+      lines.some((l) => /pi-1 \S+ k3s: .*connection dropped while the command ran/.test(l)),
+      lines.join("\n"),
+    );
     assert.equal(installs(host), 1, "install.sh ran once");
     assert.equal(host.file("/boot/firmware/cmdline.txt.kuar-bak"), STOCK_CMDLINE);
   });
@@ -483,6 +541,36 @@ describe("raspberrypi over ssh: dropped connections and full disks", { skip: rea
     assert.equal(installs(host), 1, "no second install.sh started while the first ran");
     assert.ok(host.file("/usr/local/bin/k3s-agent-uninstall.sh"));
     assert.equal(host.file("/boot/firmware/cmdline.txt.kuar-bak"), STOCK_CMDLINE, "the backup keeps the stock line");
+  });
+
+  test("a session killed mid-install (the script dies with it) is checked, then sent again, and converges", async () => {
+    const [, , spec] = inventory(h, ["server", "agent", "agent"]);
+    const host = h.hosts[2]!;
+    await applyHost(hostSpecOf(spec!), opts);
+    host.hook("slow-install", "3");
+    lines.length = 0;
+    let killed = 0;
+    const o: SessionOptions = {
+      ...opts,
+      logger: (l) => {
+        lines.push(l);
+        if (killed === 0 && /pi-3 \S+ k3s: k3s v\S+ agent: checking/.test(l))
+          setTimeout(() => (killed = host.killSessions()), 1_000);
+      },
+    };
+    try {
+      await applyNode({ ...spec!, token: TOKEN }, o);
+    } finally {
+      host.hook("slow-install", undefined);
+    }
+    assert.ok(killed > 0, "the session was killed while install.sh ran");
+    assert.ok(
+      lines.some((l) => /pi-3 \S+ check: still to do: .*install/.test(l)),
+      lines.join("\n"),
+    );
+    assert.equal(installs(host), 2, "the killed install.sh is run again, after the check");
+    assert.ok(host.file("/usr/local/bin/k3s-agent-uninstall.sh"));
+    assert.equal(host.file("/etc/rancher/k3s/token"), TOKEN);
   });
 
   test("an upgrade on a full disk fails naming it, and the old k3s survives intact with its mode", async () => {
