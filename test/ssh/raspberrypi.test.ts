@@ -574,7 +574,6 @@ describe("raspberrypi over ssh: dropped connections and full disks", { skip: rea
   });
 
   test("an upgrade on a full disk fails naming it, and the old k3s survives intact with its mode", async () => {
-    const [spec] = inventory(h, ["server"]);
     const host = h.hosts[0]!;
     const binSha = () => host.inside("sha256sum < /usr/local/bin/k3s | cut -d' ' -f1").trim();
     const binMode = () => host.inside("stat -c %a /usr/local/bin/k3s").trim();
