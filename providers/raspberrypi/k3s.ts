@@ -86,9 +86,13 @@ export function k3sScript(n: NodeInputs, o: K3sScriptOptions): { script: string;
   if (o.rotateFrom && !o.check) {
     // k3s token rotate reads the current token from K3S_TOKEN; --new-token has no env or file form
     // (k3s pkg/cli/cmds/token.go), so the new token is on k3s's own argv for this one call.
+    // The marker (named by the new token's hash) keeps a run that lost its connection between
+    // the rotation and the token file from rotating a second time with the old token.
+    const done = `${STATE_DIR}/rotated-${sha256(n.token).slice(0, 16)}`;
     lines.push(
-      `if [ "$(sha ${TOKEN_PATH})" = ${sha256(o.rotateFrom)} ]; then`,
+      `if [ "$(sha ${TOKEN_PATH})" = ${sha256(o.rotateFrom)} ] && [ ! -e ${done} ]; then`,
       `  K3S_TOKEN="$(cat ${OLD_TOKEN_TMP})" k3s token rotate --new-token "$(cat ${q(tmpBeside(TOKEN_PATH))})" > ${STATE_DIR}/rotate.log 2>&1 || { tail -n 5 ${STATE_DIR}/rotate.log >&2; fail "k3s token rotate failed; the cluster keeps its old token"; }`,
+      `  : > ${done}`,
       `  changes="$changes rotate"`,
       "fi",
     );

@@ -339,6 +339,18 @@ test("k3sScript: the token travels in the payload (mode 600), never in the scrip
   );
 });
 
+test("k3sScript rotates the token once: old token from the payload through K3S_TOKEN, never in the script", () => {
+  const [first] = plan.nodeSpecs(inventory(["server"]));
+  const n = { ...first!, token: "new-secret" };
+  const { script, files } = plan.k3sScript(n, { rotateFrom: "old-secret", readyTimeoutMs: 1000, readyPollMs: 200 });
+  parses(script);
+  assert.ok(!script.includes("old-secret") && !script.includes("new-secret"));
+  assert.ok(files.some((f) => "content" in f.source && f.source.content === "old-secret"));
+  assert.match(script, /K3S_TOKEN="\$\(cat \/etc\/rancher\/k3s\/\.token-old\.kuar-tmp\)" k3s token rotate --new-token/);
+  // A marker named by the new token's hash: a re-sent script does not rotate a second time.
+  assert.match(script, new RegExp(`\\[ ! -e /var/lib/kuar/rotated-${plan.sha256("new-secret").slice(0, 16)} \\]`));
+});
+
 test("probe output round-trips through parseProbe", () => {
   const script = plan.probeScript({ hashBinary: false });
   assert.doesNotMatch(script, /sha256sum < \/usr\/local\/bin\/k3s/);
