@@ -50,8 +50,18 @@ export async function probe(s: Session, h: HostSpec, bundle?: Bundle): Promise<H
   return f;
 }
 
-/** Waits for boot_id to change, reconnecting with short timeouts; returns the new boot's probe. */
-async function waitReboot(s: Session, before: string, h: HostSpec, bundle?: Bundle): Promise<HostFacts> {
+/**
+ * Waits for boot_id to change, reconnecting with short timeouts; returns the new boot's probe.
+ * With `unlessNotPending` (the outcome of the script is unknown), a probe of the same boot that
+ * shows no scheduled reboot returns at once: the script never got that far.
+ */
+async function waitReboot(
+  s: Session,
+  before: string,
+  h: HostSpec,
+  bundle?: Bundle,
+  unlessNotPending = false,
+): Promise<HostFacts> {
   s.close();
   const t = s.tuning;
   const deadline = Date.now() + t.rebootTimeoutMs;
@@ -64,6 +74,7 @@ async function waitReboot(s: Session, before: string, h: HostSpec, bundle?: Bund
         s.log("reboot", "back up");
         return f;
       }
+      if (unlessNotPending && !f.rebootPending) return f;
       s.close();
     } catch (e) {
       if (e instanceof HostKeyMismatchError) throw e;
@@ -94,6 +105,7 @@ export async function applyHost(h: HostSpec, opts: SessionOptions = defaultSessi
       );
     let rebooted = false;
     let changed = false;
+    const bootAtStart = facts.bootId;
     for (let round = 1; ; round++) {
       const plan = planPrep(facts, h, bundle);
       if (!plan.script && !plan.reboot) break;
@@ -115,7 +127,9 @@ export async function applyHost(h: HostSpec, opts: SessionOptions = defaultSessi
         } catch (e) {
           if (!(e instanceof OutcomeUnknownError)) throw e;
           s.log("prep", `${brief(e)}; probing the host again before changing anything`);
-          facts = await probe(s, h, bundle);
+          // The lost script may have scheduled a reboot: wait for it rather than fail on a Pi that is booting.
+          facts = plan.reboot ? await waitReboot(s, facts.bootId, h, bundle, true) : await probe(s, h, bundle);
+          if (facts.bootId !== bootAtStart) rebooted = true;
           continue;
         }
       }

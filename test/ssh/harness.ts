@@ -183,7 +183,7 @@ export class TestHost {
     // Stand-in for the power cycle (see the file comment): records the request; the harness reboots.
     writeFileSync(
       join(r, "usr-local/sbin/systemd-run"),
-      '#!/bin/sh\n# STAND-IN (ssh test tier): records a reboot request; the harness restarts this host\'s namespaces.\necho "$*" > /usr/local/share/kuar-harness-reboot\n',
+      '#!/bin/sh\n# STAND-IN (ssh test tier): records a reboot request; the harness restarts this host\'s namespaces.\n# Test hook: a slow systemd-run (seconds in /etc/kuar-test/slow-systemd-run).\n[ -f /etc/kuar-test/slow-systemd-run ] && sleep "$(cat /etc/kuar-test/slow-systemd-run)"\necho "$*" > /usr/local/share/kuar-harness-reboot\n',
       { mode: 0o755 },
     );
     writeFileSync(join(r, "boot_id"), `${randomUUID()}\n`);

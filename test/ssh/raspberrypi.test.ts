@@ -500,6 +500,33 @@ describe("raspberrypi over ssh: dropped connections and full disks", { skip: rea
   }
   let cutOpts: SessionOptions = opts;
 
+  test("the connection drops at the end of the prep script: re-probed, not re-sent; one reboot, and the backup keeps the stock cmdline", async () => {
+    const [spec] = inventory(h, ["server"]);
+    const host = h.hosts[0]!;
+    // systemd-run (the script's last command) takes 3 s; the link goes at 1.5 s for 5 s, so the
+    // script finishes on the host while its exit status cannot arrive.
+    host.hook("slow-systemd-run", "3");
+    lines.length = 0;
+    counters.clear();
+    const c = cutWhen(host, /pi-1 \S+ reboot: cmdline\.txt changed/, 5_000, 1_500);
+    try {
+      await applyHost(hostSpecOf(spec!), cutOpts);
+    } finally {
+      await c.done;
+      host.hook("slow-systemd-run", undefined);
+    }
+    assert.ok(c.cut());
+    assert.ok(
+      lines.some((l) => /pi-1 \S+ prep: .*probing the host again before changing anything/.test(l)),
+      lines.join("\n"),
+    );
+    assert.equal(lines.filter((l) => / prep: /.test(l) && !/probing/.test(l)).length, 0);
+    assert.equal(host.reboots, 1, "one reboot");
+    assert.equal(host.hostname(), "pi-1");
+    assert.equal(host.file("/boot/firmware/cmdline.txt"), FLAGGED);
+    assert.equal(host.file("/boot/firmware/cmdline.txt.kuar-bak"), STOCK_CMDLINE, "the backup keeps the stock line");
+  });
+
   test("the connection drops after install.sh finished but before its exit status: install.sh ran once", async () => {
     const [spec] = inventory(h, ["server"]);
     const host = h.hosts[0]!;
