@@ -1,16 +1,21 @@
 /**
  * The Pi flow's cost against real sshd hosts on this machine (test/ssh/harness.ts; root needed):
- * wall time of a fresh install for 1 host against 3 hosts (1 server + 2 agents), and SSH round
- * trips per host on a fresh run, a no-op `up` (diff only) and a no-op re-apply (probe only).
- * Reboots are the harness's stand-in (a namespace restart, ~0.5 s), so real Pis add their boot time.
+ * remote commands and network round trips per host on a fresh install, a converged re-apply and a
+ * no-op `up`; fresh-install wall time for 1 host against 3 (1 server + 2 agents); and a fresh
+ * install of 1 host at 0 and 200 ms round-trip time. Every connection goes through a delaying TCP
+ * proxy on 127.0.0.1 (test/ssh/delay-proxy.ts; tc netem is not available in this kernel), which
+ * also counts round trips. Reboots are the harness's stand-in (a namespace restart, under a
+ * second), so real Pis add their boot time.
  *   node --import tsx scripts/pi-bench.ts
  */
 import { fileURLToPath } from "node:url";
-import { nodeSpecs } from "../providers/raspberrypi/plan.js";
-import { applyNode } from "../providers/raspberrypi/provider.js";
+import { applyHost } from "../providers/raspberrypi/host.provider.js";
+import { hostSpecOf, nodeSpecs } from "../providers/raspberrypi/inventory.js";
+import { applyNode } from "../providers/raspberrypi/node.provider.js";
 import { settings } from "../providers/raspberrypi/schema.js";
-import { counters, resetCounters, setLogger, tuning } from "../providers/raspberrypi/ssh.js";
-import { up } from "../test/ssh/engine.js";
+import { defaultTuning, type CounterSet, type SessionOptions } from "../providers/raspberrypi/ssh.js";
+import { DelayProxy } from "../test/ssh/delay-proxy.js";
+import { Engine } from "../test/ssh/engine.js";
 import { Harness, skipReason } from "../test/ssh/harness.js";
 
 const reason = skipReason();
@@ -18,18 +23,25 @@ if (reason) {
   console.log(`pi-bench skipped: ${reason}`);
   process.exit(0);
 }
-Object.assign(tuning, { rebootPollMs: 250, readyPollMs: 200, retryDelayMs: 200 });
-setLogger(() => {});
 const BUNDLE = fileURLToPath(new URL("../test/ssh/fixtures/k3s-bundle", import.meta.url));
 const TOKEN = "bench-token-0123456789abcdef0123456789abcdef";
 
-async function run(n: number) {
+async function run(n: number, oneWayMs: number) {
+  const counters: CounterSet = new Map();
+  const opts: SessionOptions = {
+    tuning: { ...defaultTuning, rebootDelayMs: 1_000, rebootPollMs: 250, readyPollMs: 200, retryDelayMs: 200 },
+    logger: () => {},
+    counters,
+  };
   const h = await Harness.start(n);
+  const proxies = h.hosts.map((x) => new DelayProxy({ address: x.address, port: 22 }, oneWayMs));
   try {
+    for (const p of proxies) await p.start();
     const s = settings.parse({
       airgapBundleDir: BUNDLE,
       hosts: h.hosts.map((x, i) => ({
-        address: x.address,
+        address: "127.0.0.1",
+        port: proxies[i]!.port,
         privateKeyPath: h.clientKey,
         hostKey: x.hostKey,
         role: i === 0 ? "server" : "agent",
@@ -38,39 +50,53 @@ async function run(n: number) {
       })),
     });
     const specs = nodeSpecs(s, s.airgapBundleDir);
+    const engine = new Engine(opts);
     const state = new Map();
-    const per = () => h.hosts.map((x) => counters.get(`${x.address}:22`)?.roundTrips ?? 0);
-    resetCounters();
+    const sample = () => {
+      const r = proxies.map((p, i) => ({
+        commands: counters.get(`127.0.0.1:${p.port}`)?.commands ?? 0,
+        roundTrips: p.roundTrips,
+        host: i,
+      }));
+      counters.clear();
+      for (const p of proxies) p.roundTrips = 0;
+      return r;
+    };
     let t = performance.now();
-    await up(state, specs, TOKEN);
-    const fresh = performance.now() - t;
-    const freshTrips = per();
-    resetCounters();
+    await engine.up(state, specs, TOKEN);
+    const fresh = { ms: performance.now() - t, per: sample() };
     t = performance.now();
-    await up(state, specs, TOKEN);
-    const noop = performance.now() - t;
-    const noopTrips = per();
-    resetCounters();
+    await engine.up(state, specs, TOKEN);
+    const noop = { ms: performance.now() - t, per: sample() };
     t = performance.now();
-    await Promise.all(specs.map((x) => applyNode({ ...x, token: TOKEN })));
-    const reapply = performance.now() - t;
-    return { fresh, freshTrips, noop, noopTrips, reapply, reapplyTrips: per() };
+    await Promise.all(
+      specs.map(async (x) => {
+        await applyHost(hostSpecOf(x), opts);
+        await applyNode({ ...x, token: TOKEN }, opts);
+      }),
+    );
+    const reapply = { ms: performance.now() - t, per: sample() };
+    return { fresh, noop, reapply };
   } finally {
+    for (const p of proxies) p.stop();
     h.stop();
   }
 }
 
-const one = await run(1);
-const three = await run(3);
-const ms = (x: number) => `${Math.round(x)} ms`;
+const one = await run(1, 0);
+const three = await run(3, 0);
+const slow = await run(1, 100);
+const ms = (x: number) => `${(x / 1000).toFixed(1)} s`;
+const per = (xs: { commands: number; roundTrips: number }[]) =>
+  xs.map((x) => `${x.commands} cmd/${x.roundTrips} rt`).join(", ");
 console.log("Pi flow against real sshd hosts (k3s and reboots are stand-ins)");
+console.log(`fresh host:        ${per(three.fresh.per)} (per host, 3 hosts); 1 host: ${per(one.fresh.per)}`);
+console.log(`converged re-apply: ${per(three.reapply.per)} (host step + node step)`);
+console.log(`no-op up:          ${per(three.noop.per)}`);
 console.log(
-  `fresh install   1 host: ${ms(one.fresh)}   3 hosts: ${ms(three.fresh)}   ratio 3/1: ${(three.fresh / one.fresh).toFixed(2)}`,
+  `fresh install wall: 1 host ${ms(one.fresh.ms)}, 3 hosts ${ms(three.fresh.ms)}, ratio 3/1 ${(three.fresh.ms / one.fresh.ms).toFixed(2)}`,
 );
+console.log(`fresh install of 1 host: ${ms(one.fresh.ms)} at 0 ms RTT, ${ms(slow.fresh.ms)} at 200 ms RTT`);
 console.log(
-  `round trips per host, fresh:            1 host ${one.freshTrips.join(",")}   3 hosts ${three.freshTrips.join(",")}`,
-);
-console.log(`no-op up (diff only):  ${ms(three.noop)}, round trips per host ${three.noopTrips.join(",")}`);
-console.log(
-  `no-op re-apply (probe): 1 host ${ms(one.reapply)}, 3 hosts ${ms(three.reapply)}, round trips per host ${three.reapplyTrips.join(",")}`,
+  "before (commit 50beb6b, same machine and harness): fresh host 16-17 cmd/77 rt; 1 host 5.4 s, 3 hosts 8.1 s, ratio 1.49; 1 host at 200 ms RTT 14.0 s",
 );

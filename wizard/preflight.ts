@@ -8,7 +8,7 @@ import { accessSync, constants, existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { nodeNameOf, type HostSettings } from "../providers/raspberrypi/schema.js";
-import { Remote, tuning } from "../providers/raspberrypi/ssh.js";
+import { defaultSessionOptions, Session, type SessionOptions } from "../providers/raspberrypi/ssh.js";
 
 export type Status = "PASS" | "WARN" | "FAIL";
 
@@ -127,14 +127,7 @@ export async function preflight(config: Record<string, unknown>, deps: Preflight
   if (target === "raspberrypi") {
     const hosts = (Array.isArray(settings["hosts"]) ? settings["hosts"] : []) as HostSettings[];
     const run = deps.piChecks ?? piChecks;
-    // One attempt with a short timeout: preflight reports, pulumi up is the one that retries.
-    const saved = { ...tuning };
-    Object.assign(tuning, { connectTimeoutMs: Math.min(tuning.connectTimeoutMs, 5_000), attempts: 1 });
-    try {
-      for (const list of await Promise.all(hosts.map((h) => run(withDefaults(h))))) checks.push(...list);
-    } finally {
-      Object.assign(tuning, saved);
-    }
+    for (const list of await Promise.all(hosts.map((h) => run(withDefaults(h))))) checks.push(...list);
   }
   return checks;
 }
@@ -211,11 +204,17 @@ export function cgroupCheck(name: string, controllers: string | undefined, cmdli
   };
 }
 
+/** One attempt with a short timeout: preflight reports, pulumi up is the one that retries. */
+function preflightSession(): SessionOptions {
+  const o = defaultSessionOptions();
+  return { ...o, tuning: { ...o.tuning, connectTimeoutMs: Math.min(o.tuning.connectTimeoutMs, 5_000), attempts: 1 } };
+}
+
 /** Connects with the pinned key (short timeouts, one attempt) and reads what k3s needs. */
-export async function piChecks(host: HostSettings): Promise<Check[]> {
+export async function piChecks(host: HostSettings, opts: SessionOptions = preflightSession()): Promise<Check[]> {
   const node = nodeNameOf(host);
   const label = (what: string) => `${node} ${what}`;
-  const remote = new Remote(
+  const remote = new Session(
     {
       address: host.address,
       port: host.port,
@@ -226,6 +225,7 @@ export async function piChecks(host: HostSettings): Promise<Check[]> {
       ...(host.hostKey ? { hostKey: host.hostKey } : {}),
     },
     node,
+    opts,
   );
   try {
     try {

@@ -1,19 +1,21 @@
 /**
- * The Raspberry Pi target: one kuar:RaspberryPiNode per Pi (servers joined one at a time, then
- * agents in parallel), a kubeconfig read from the first server, and the k8s provider built from
- * it. See docs/targets/raspberrypi.md.
+ * The Raspberry Pi target: per Pi a kuar:RaspberryPiHost (preparation, every host in parallel) and
+ * a kuar:RaspberryPiNode (k3s: servers joined one at a time, then agents in parallel), a
+ * kubeconfig read from the first server, and the k8s provider built from it.
+ * See docs/targets/raspberrypi.md.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { moduleProvider } from "../../common/dynamic.js";
 import { secretOrGenerated } from "../../common/random-secret.js";
 import type { Arch, ClusterCapabilities, KubernetesCluster } from "../contract.js";
-import { rewriteKubeconfig, type NodeSpec } from "./plan.js";
+import { hostSpecOf, type HostSpec, type NodeSpec } from "./inventory.js";
+import { rewriteKubeconfig } from "./kubeconfig.js";
 
 export interface RaspberryPiClusterArgs {
   /** Cluster name: kubeconfig context and the k8s provider's cluster identifier. */
   clusterName: string;
-  /** One spec per host, servers first (see plan.ts nodeSpecs). */
+  /** One spec per host, servers first (see inventory.ts nodeSpecs). */
   nodes: NodeSpec[];
   /** The k3s cluster token. @default generated (48 characters) and kept in state as a secret */
   token?: pulumi.Output<string>;
@@ -21,14 +23,18 @@ export interface RaspberryPiClusterArgs {
   apiServerEndpoint?: string;
 }
 
-const nodeProvider = moduleProvider("providers/raspberrypi/provider.ts", [
-  "check",
-  "diff",
-  "create",
-  "update",
-  "read",
-  "delete",
-]);
+const methods = ["check", "diff", "create", "update", "read", "delete"] as const;
+const hostProvider = moduleProvider("providers/raspberrypi/host.provider.ts", [...methods]);
+const nodeProvider = moduleProvider("providers/raspberrypi/node.provider.ts", [...methods]);
+
+/** One Pi prepared for k3s: hostname, cgroup flags (and the reboot), ip_forward, staged air-gap files. */
+export class RaspberryPiHost extends pulumi.dynamic.Resource {
+  declare readonly machine: pulumi.Output<string>;
+
+  constructor(name: string, spec: HostSpec, opts?: pulumi.CustomResourceOptions) {
+    super(hostProvider, name, { ...spec, machine: undefined }, opts, "kuar", "RaspberryPiHost");
+  }
+}
 
 /** One Pi, prepared and joined to the cluster. */
 export class RaspberryPiNode extends pulumi.dynamic.Resource {
@@ -66,6 +72,13 @@ export class RaspberryPiCluster extends pulumi.ComponentResource implements Kube
       { parent: this },
     );
 
+    // Preparation depends on nothing, so every host is prepared (and rebooted) in parallel.
+    const prepared = new Map(
+      args.nodes.map((spec) => [
+        spec.nodeName,
+        new RaspberryPiHost(`${name}-${spec.nodeName}-host`, hostSpecOf(spec), { parent: this }),
+      ]),
+    );
     // Servers join one at a time (simultaneous etcd joins can hang); upgrades follow the same chain.
     const serverNodes: RaspberryPiNode[] = [];
     for (const spec of servers) {
@@ -73,12 +86,15 @@ export class RaspberryPiCluster extends pulumi.ComponentResource implements Kube
       serverNodes.push(
         new RaspberryPiNode(`${name}-${spec.nodeName}`, spec, token, {
           parent: this,
-          ...(prev ? { dependsOn: [prev] } : {}),
+          dependsOn: [prepared.get(spec.nodeName)!, ...(prev ? [prev] : [])],
         }),
       );
     }
     for (const spec of agents) {
-      new RaspberryPiNode(`${name}-${spec.nodeName}`, spec, token, { parent: this, dependsOn: serverNodes });
+      new RaspberryPiNode(`${name}-${spec.nodeName}`, spec, token, {
+        parent: this,
+        dependsOn: [prepared.get(spec.nodeName)!, ...serverNodes],
+      });
     }
 
     const first = servers[0]!;

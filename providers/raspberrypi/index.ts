@@ -2,7 +2,7 @@ import { stackLabel } from "../../config/stack-file.js";
 import { isAbsolute, resolve } from "node:path";
 import { defineTarget } from "../target.js";
 import { RaspberryPiCluster } from "./cluster.js";
-import { nodeSpecs } from "./plan.js";
+import { nodeSpecs } from "./inventory.js";
 import { info } from "./info.js";
 import { settings } from "./schema.js";
 

@@ -9,7 +9,7 @@ import { k3sVersion } from "../../config/versions.js";
 const fix = (text: string) => ({ params: { fix: text } });
 
 /** An IPv4 address or a DNS name such as `pi1.lan`. */
-const address = z
+export const address = z
   .string()
   .regex(
     /^(?:(?:\d{1,3}\.){3}\d{1,3}|[A-Za-z0-9](?:[-A-Za-z0-9]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*)$/,
@@ -79,6 +79,15 @@ export const settings = z
         ...fix("Give the scheme, the host and optionally the port; no path."),
       })
       .optional(),
+    /**
+     * Packaged k3s components the servers do not deploy (k3s `disable`). kuar's bootstrap brings
+     * MetalLB (k3s's servicelb would answer for the same LoadBalancer Services) and Envoy Gateway
+     * (instead of Traefik); keep one of them by removing it here, e.g. when you turn that add-on off.
+     * @default ["servicelb", "traefik"]
+     */
+    disable: z
+      .array(z.enum(["servicelb", "traefik", "metrics-server", "local-storage", "coredns"]))
+      .default(["servicelb", "traefik"]),
     /** Accept and log whatever host key a host without `hostKey` presents (trust on first use). @default false */
     allowTofu: z.boolean().default(false),
   })

@@ -1,61 +1,94 @@
 /**
- * SSH to one Pi with node-ssh: the pinned host key is compared byte for byte (and only its
- * algorithm is offered), dropped connections are retried with a fresh client, every root command
- * goes through `sudo -n`, and root files are written from stdin so their content is never on a
- * command line. Each command is counted, so tests and benchmarks can prove a re-run changed nothing.
+ * One SSH session to one Pi, with node-ssh: the pinned host key is compared byte for byte (and only
+ * its algorithm is offered), every root command goes through `sudo -n`, and content travels on
+ * stdin, never on a command line. Timings, the logger and the counters are passed in, so callers
+ * (the providers, the wizard's preflight, tests) never share module state.
+ *
+ * Retries: connecting and read-only commands are retried on a fresh client. A changing command
+ * whose connection drops is never sent again: its outcome is unknown, so the session throws
+ * OutcomeUnknownError and the caller re-probes the host and re-plans.
  */
-import { createReadStream, existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import type { Readable } from "node:stream";
 import { NodeSSH } from "node-ssh";
 import { parseHostKey } from "./schema.js";
-import type { SshTarget } from "./plan.js";
+import type { SshTarget } from "./inventory.js";
 
 /** Timings; tests shorten them, real Pis need the defaults (a Pi 4 reboots in about a minute). */
-export const tuning = {
+export interface Tuning {
+  connectTimeoutMs: number;
+  keepaliveMs: number;
+  /** Attempts to connect, or to run a read-only command, before giving up. */
+  attempts: number;
+  /** Wait before attempt n+1 is n times this. */
+  retryDelayMs: number;
+  /** Wait after scheduling a reboot before the first reconnect (systemd-run waits 2 s). */
+  rebootDelayMs: number;
+  rebootTimeoutMs: number;
+  rebootPollMs: number;
+  /** How long the install script waits for a server's node to be Ready. */
+  readyTimeoutMs: number;
+  readyPollMs: number;
+}
+
+export const defaultTuning: Readonly<Tuning> = Object.freeze({
   connectTimeoutMs: 10_000,
   keepaliveMs: 5_000,
-  /** Attempts per connection or command after a dropped connection. */
   attempts: 4,
   retryDelayMs: 2_000,
+  rebootDelayMs: 5_000,
   rebootTimeoutMs: 600_000,
   rebootPollMs: 3_000,
   readyTimeoutMs: 300_000,
   readyPollMs: 2_000,
-};
+});
 
 export type Logger = (line: string) => void;
-let logger: Logger = (line) => process.stderr.write(`${line}\n`);
-/** Where per-host, per-step lines go (stderr by default). */
-export function setLogger(l: Logger): void {
-  logger = l;
-}
 
-/** Per host (`address:port`): connections opened, commands run (round trips), and changing ones. */
+/** Per host (`address:port`): connections opened, commands sent, and changes the host reported. */
 export interface Counters {
   connects: number;
-  roundTrips: number;
+  commands: number;
   mutations: number;
 }
-export const counters = new Map<string, Counters>();
-export function resetCounters(): void {
-  counters.clear();
+export type CounterSet = Map<string, Counters>;
+
+/** What a session needs from its caller. */
+export interface SessionOptions {
+  tuning: Tuning;
+  logger: Logger;
+  counters?: CounterSet;
 }
-function count(t: SshTarget): Counters {
-  const k = `${t.address}:${t.port}`;
-  let c = counters.get(k);
-  if (!c) counters.set(k, (c = { connects: 0, roundTrips: 0, mutations: 0 }));
-  return c;
+
+export function defaultSessionOptions(): SessionOptions {
+  return { tuning: { ...defaultTuning }, logger: (line) => process.stderr.write(`${line}\n`) };
 }
 
 export class HostKeyMismatchError extends Error {}
 export class UnreachableError extends Error {}
+/** The login user cannot run `sudo -n` (a password is required, or sudoers has requiretty). */
+export class SudoError extends Error {}
+/** A changing command lost its connection: it may or may not have run. Re-probe, then re-plan. */
+export class OutcomeUnknownError extends Error {}
+/** A command ran and exited non-zero. */
+export class CommandError extends Error {
+  constructor(
+    message: string,
+    readonly code: number | null,
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface RunOptions {
-  /** Content for the command's stdin; a function is called again on each retry. */
+  /** Content for the command's stdin; a function is called again for a retried read-only command. */
   stdin?: string | (() => Readable);
-  /** Changes the host (counted separately; a no-op re-run must run none). */
-  mutating?: boolean;
+  /** Changes the host: never re-sent after a dropped connection. */
+  changing?: boolean;
   /** Return a failed result instead of throwing. */
   allowFailure?: boolean;
 }
@@ -66,40 +99,66 @@ export interface RunResult {
   stderr: string;
 }
 
-export class Remote {
+/** `SHA256:<base64 without padding>` of a key blob, as `ssh-keygen -l` and ssh's prompts print it. */
+export function fingerprint(blob: Buffer): string {
+  return `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
+}
+
+/** The first line of an error, at most 120 characters: enough for a retry line. */
+export function brief(e: unknown): string {
+  const line = message(e).split("\n")[0]!.trim();
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+}
+
+export class Session {
   private ssh: NodeSSH | undefined;
   private dropped = false;
   readonly label: string;
+  readonly counters: Counters;
 
   constructor(
     readonly target: SshTarget,
     readonly nodeName: string,
+    readonly opts: SessionOptions = defaultSessionOptions(),
   ) {
     this.label = `${nodeName} (${target.user}@${target.address}:${target.port})`;
+    const key = `${target.address}:${target.port}`;
+    const set = opts.counters;
+    let c = set?.get(key);
+    if (!c) {
+      c = { connects: 0, commands: 0, mutations: 0 };
+      set?.set(key, c);
+    }
+    this.counters = c;
   }
 
-  log(step: string, message: string): void {
-    logger(`kuar raspberrypi ${this.nodeName} ${this.target.address} ${step}: ${message}`);
+  get tuning(): Tuning {
+    return this.opts.tuning;
+  }
+
+  log(step: string, text: string): void {
+    this.opts.logger(`kuar raspberrypi ${this.nodeName} ${this.target.address} ${step}: ${text}`);
   }
 
   /** Connects, retrying with a fresh client; a host key mismatch is never retried. */
-  async connect(attempts = tuning.attempts): Promise<void> {
+  async connect(attempts = this.tuning.attempts): Promise<void> {
     let last: unknown;
     for (let i = 1; i <= attempts; i++) {
       try {
         await this.connectOnce();
         return;
       } catch (e) {
-        if (e instanceof HostKeyMismatchError) throw e;
+        if (e instanceof HostKeyMismatchError || e instanceof UnreachableError) throw e;
         last = e;
         if (i < attempts) {
-          this.log("connect", `attempt ${i}/${attempts} failed (${message(e)}); retrying`);
-          await sleep(tuning.retryDelayMs * i);
+          const wait = this.tuning.retryDelayMs * i;
+          this.log("connect", `attempt ${i}/${attempts} failed (${brief(e)}); retrying in ${seconds(wait)}`);
+          await sleep(wait);
         }
       }
     }
     throw new UnreachableError(
-      `${this.label} is unreachable after ${attempts} attempts: ${message(last)}. Check that the Pi is powered on and on the network, ` +
+      `${this.label} is unreachable after ${attempts} ${attempts === 1 ? "attempt" : "attempts"}: ${message(last)}. Check that the Pi is powered on and on the network, ` +
         `that ${this.target.address} is its address (a DHCP reservation keeps it stable), and that ` +
         `ssh -p ${this.target.port} ${this.target.user}@${this.target.address} works from this machine. Hosts already done are left as they are; run pulumi up again once it is back.`,
     );
@@ -111,32 +170,32 @@ export class Remote {
     const pinned = t.hostKey ? parseHostKey(t.hostKey) : undefined;
     if (!pinned && !t.allowTofu)
       throw new HostKeyMismatchError(`${this.label}: no pinned host key and allowTofu is false`);
+    const pinnedBlob = pinned ? Buffer.from(pinned.base64, "base64") : undefined;
     let presented: Buffer | undefined;
     const ssh = new NodeSSH();
-    count(t).connects++;
+    this.counters.connects++;
     try {
       await ssh.connect({
         host: t.address,
         port: t.port,
         username: t.user,
         ...this.auth(),
-        readyTimeout: tuning.connectTimeoutMs,
-        keepaliveInterval: tuning.keepaliveMs,
+        readyTimeout: this.tuning.connectTimeoutMs,
+        keepaliveInterval: this.tuning.keepaliveMs,
         keepaliveCountMax: 3,
         algorithms: { serverHostKey: ["ssh-ed25519"] },
         hostVerifier: (key: Buffer) => {
           presented = key;
-          if (!pinned) return true;
-          return key.equals(Buffer.from(pinned.base64, "base64"));
+          return !pinnedBlob || key.equals(pinnedBlob);
         },
       });
     } catch (e) {
       hardClose(ssh);
-      if (pinned && presented && !presented.equals(Buffer.from(pinned.base64, "base64"))) {
+      if (pinnedBlob && presented && !presented.equals(pinnedBlob)) {
         throw new HostKeyMismatchError(
-          `${this.label} presented host key "ssh-ed25519 ${presented.toString("base64")}", but the pinned hostKey is "${t.hostKey}". ` +
+          `${this.label} presented host key ${fingerprint(presented)} ("ssh-ed25519 ${presented.toString("base64")}"), but the pinned hostKey is ${fingerprint(pinnedBlob)} ("${t.hostKey}"). ` +
             `Refusing to connect: the Pi may have been re-imaged, or something is intercepting the connection. ` +
-            `If you re-imaged it, run ssh-keyscan -t ed25519 ${t.address} on a trusted network and update its hostKey in the stack config.`,
+            `If you re-imaged it, run ssh-keyscan -t ed25519 ${t.address} on a trusted network (compare its fingerprint with ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the Pi's console) and update its hostKey in the stack config.`,
         );
       }
       throw e;
@@ -144,7 +203,7 @@ export class Remote {
     if (!pinned && presented)
       this.log(
         "connect",
-        `trusting host key ssh-ed25519 ${presented.toString("base64")} (allowTofu); pin it as hostKey`,
+        `trusting host key ${fingerprint(presented)} (ssh-ed25519 ${presented.toString("base64")}) (allowTofu); pin it as hostKey`,
       );
     // Without a listener, a reset (a reboot, a pulled cable) is an uncaught 'error' that ends the process.
     const conn = ssh.connection!;
@@ -154,7 +213,7 @@ export class Remote {
     };
     conn.on("error", (e: Error) => {
       mark();
-      this.log("connection", `dropped (${e.message})`);
+      this.log("connection", `dropped (${brief(e)})`);
     });
     conn.on("close", mark);
     conn.on("end", mark);
@@ -182,88 +241,69 @@ export class Remote {
   }
 
   /**
-   * Runs a command; after a dropped connection, reconnects with a fresh client and runs it again
-   * (every command kuar sends is safe to repeat). A non-zero exit throws unless allowFailure.
+   * Runs a command. A read-only one is retried on a fresh connection after a drop; a changing one
+   * throws OutcomeUnknownError instead (it may have run). A non-zero exit throws unless allowFailure.
    */
   async run(step: string, command: string, opts: RunOptions = {}): Promise<RunResult> {
+    const attempts = opts.changing ? 1 : this.tuning.attempts;
     let last: unknown;
-    for (let i = 1; i <= tuning.attempts; i++) {
+    for (let i = 1; i <= attempts; i++) {
+      // Not yet sent: connecting is always safe to retry.
+      if (!this.ssh || this.dropped) await this.connect();
       try {
-        if (!this.ssh || this.dropped) await this.connect(1);
-        const c = count(this.target);
-        c.roundTrips++;
-        if (opts.mutating) c.mutations++;
+        this.counters.commands++;
         const stdin = typeof opts.stdin === "function" ? opts.stdin() : opts.stdin;
         const r = await this.ssh!.execCommand(command, { ...(stdin !== undefined ? { stdin } : {}) });
-        if (r.code === null && this.dropped) throw new Error("connection closed while the command ran");
-        if (r.code !== 0 && /sudo: (a password is required|a terminal is required)/.test(r.stderr)) {
-          throw new Error(
-            `${this.label} ${step}: ${this.target.user} cannot run sudo without a password. ` +
-              `Add "${this.target.user} ALL=(ALL) NOPASSWD: ALL" to /etc/sudoers.d/010_${this.target.user}-nopasswd (Raspberry Pi OS does this for its first user).`,
-          );
-        }
+        if (r.code === null && this.dropped) throw new Error("the connection closed while the command ran");
+        if (r.code !== 0) this.sudoProblem(step, r.stderr);
         if (r.code !== 0 && !opts.allowFailure) {
           const tail = (r.stderr || r.stdout).trim().split("\n").slice(-5).join(" | ");
           throw new CommandError(
             `${this.label} ${step}: exited with ${r.code ?? `signal ${r.signal}`}: ${tail || "(no output)"}`,
+            r.code,
+            r.stdout,
+            r.stderr,
           );
         }
         return { code: r.code, stdout: r.stdout, stderr: r.stderr };
       } catch (e) {
-        if (e instanceof CommandError || e instanceof HostKeyMismatchError || /cannot run sudo/.test(message(e)))
-          throw e;
+        if (e instanceof CommandError || e instanceof HostKeyMismatchError || e instanceof SudoError) throw e;
         last = e;
         this.dropped = true;
-        if (i < tuning.attempts) {
-          this.log(step, `connection lost (${message(e)}); reconnecting (attempt ${i + 1}/${tuning.attempts})`);
-          await sleep(tuning.retryDelayMs * i);
+        if (opts.changing) {
+          throw new OutcomeUnknownError(
+            `${this.label} ${step}: the connection dropped while the command ran (${brief(e)}); whether it finished is unknown`,
+          );
+        }
+        if (i < attempts) {
+          const wait = this.tuning.retryDelayMs * i;
+          this.log(
+            step,
+            `connection lost (${brief(e)}); reconnecting in ${seconds(wait)} (attempt ${i + 1}/${attempts})`,
+          );
+          await sleep(wait);
         }
       }
     }
-    if (last instanceof UnreachableError) throw last;
     throw new UnreachableError(
-      `${this.label} ${step}: the connection kept dropping (${message(last)}). Check the Pi's power supply and network; run pulumi up again to continue where it stopped.`,
+      `${this.label} ${step}: the connection dropped ${attempts} times (${message(last)}). Check the Pi's power supply and network; run pulumi up again to continue where it stopped.`,
     );
   }
 
-  /** Writes a root-owned file from stdin: `sudo -n install -D -m <mode> /dev/stdin <path>`. */
-  async writeRoot(step: string, path: string, mode: string, content: string | { localFile: string }): Promise<void> {
-    const stdin = typeof content === "string" ? content : () => createReadStream(content.localFile);
-    await this.run(step, `sudo -n install -D -m ${mode} /dev/stdin ${path}`, { stdin, mutating: true });
-  }
-
-  /** Reads /proc/sys/kernel/random/boot_id (changes on every boot). */
-  async bootId(): Promise<string> {
-    return (await this.run("boot-id", "cat /proc/sys/kernel/random/boot_id")).stdout.trim();
-  }
-
-  /**
-   * Reboots without cutting the command short (systemd-run schedules it), then reconnects with
-   * short timeouts until boot_id differs.
-   */
-  async reboot(why: string): Promise<void> {
-    const before = await this.bootId();
-    this.log("reboot", `rebooting (${why})`);
-    await this.run("reboot", "sudo -n systemd-run --on-active=2 systemctl reboot", { mutating: true });
-    this.close();
-    const deadline = Date.now() + tuning.rebootTimeoutMs;
-    while (Date.now() < deadline) {
-      await sleep(tuning.rebootPollMs);
-      try {
-        await this.connect(1);
-        const now = await this.bootId();
-        if (now && now !== before) {
-          this.log("reboot", "back up");
-          return;
-        }
-        this.close();
-      } catch (e) {
-        if (e instanceof HostKeyMismatchError) throw e;
-      }
+  private sudoProblem(step: string, stderr: string): void {
+    const user = this.target.user;
+    if (/sudo: (a password is required|a terminal is required)/.test(stderr)) {
+      throw new SudoError(
+        `${this.label} ${step}: ${user} cannot run sudo without a password. ` +
+          `Add "${user} ALL=(ALL) NOPASSWD: ALL" to /etc/sudoers.d/010_${user}-nopasswd with sudo visudo -f /etc/sudoers.d/010_${user}-nopasswd (Raspberry Pi OS does this for its first user).`,
+      );
     }
-    throw new UnreachableError(
-      `${this.label} did not come back within ${Math.round(tuning.rebootTimeoutMs / 1000)} s of a reboot. Check its power and SD card (a monitor shows boot errors), then run pulumi up again.`,
-    );
+    if (/sudo: sorry, you must have a tty to run sudo/.test(stderr)) {
+      throw new SudoError(
+        `${this.label} ${step}: sudo on this host requires a terminal (requiretty in sudoers), and kuar runs commands without one. ` +
+          `Allow ${user} without a terminal: add the line "Defaults:${user} !requiretty" with sudo visudo -f /etc/sudoers.d/011_${user}-notty, then run pulumi up again.`,
+      );
+    }
   }
 
   close(): void {
@@ -273,8 +313,6 @@ export class Remote {
     }
   }
 }
-
-class CommandError extends Error {}
 
 /**
  * dispose() only half-closes; over a dead link the socket would wait for a FIN that never comes
@@ -287,8 +325,12 @@ function hardClose(ssh: NodeSSH): void {
   ssh.dispose();
 }
 
-function message(e: unknown): string {
+export function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -183,7 +183,7 @@ export class TestHost {
     // Stand-in for the power cycle (see the file comment): records the request; the harness reboots.
     writeFileSync(
       join(r, "usr-local/sbin/systemd-run"),
-      '#!/bin/sh\n# STAND-IN (ssh test tier): records a reboot request; the harness restarts this host\'s namespaces.\necho "$*" > /usr/local/share/kuar-harness-reboot\n',
+      '#!/bin/sh\n# STAND-IN (ssh test tier): records a reboot request; the harness restarts this host\'s namespaces.\n# Test hook: a slow systemd-run (seconds in /etc/kuar-test/slow-systemd-run).\n[ -f /etc/kuar-test/slow-systemd-run ] && sleep "$(cat /etc/kuar-test/slow-systemd-run)"\necho "$*" > /usr/local/share/kuar-harness-reboot\n',
       { mode: 0o755 },
     );
     writeFileSync(join(r, "boot_id"), `${randomUUID()}\n`);
@@ -315,6 +315,33 @@ export class TestHost {
   hostname(): string {
     const pid = this.sshd?.pid;
     return pid ? sh("nsenter", ["-t", String(pid), "-u", "hostname"]).trim() : "";
+  }
+
+  /** Runs a shell script as root inside the host's mount and UTS namespaces (what its sessions see). */
+  inside(script: string): string {
+    const pid = this.sshd?.pid;
+    if (!pid) throw new Error(`${this.name} is not running`);
+    return sh("nsenter", ["-t", String(pid), "-m", "-u", "sh", "-c", script]);
+  }
+
+  /**
+   * A nearly full disk: a `kb`-sized tmpfs over `dir` in the host's mount namespace, holding a copy
+   * of what was there. Gone when the host reboots or stops.
+   */
+  fillDisk(dir: string, kb: number): void {
+    this.inside(
+      `set -e; k=$(mktemp -d); cp -a ${dir}/. "$k"; mount -t tmpfs -o size=${kb}k,mode=755 kuar-full ${dir}; cp -a "$k"/. ${dir}; rm -rf "$k"`,
+    );
+  }
+
+  /** Test hooks the stand-ins read from /etc/kuar-test (see fixtures/k3s-bundle/install.sh). */
+  hook(name: string, value: string | undefined): void {
+    const path = join(this.root, "etc/kuar-test", name);
+    if (value === undefined) rmSync(path, { force: true });
+    else {
+      mkdirSync(join(this.root, "etc/kuar-test"), { recursive: true });
+      writeFileSync(path, value);
+    }
   }
 
   rebootRequested(): boolean {

@@ -1,8 +1,5 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import { SECRET_KEY, SECRET_SIG, useMocks, secretOf, valueOf } from "../../kit/mocks.js";
 
@@ -15,7 +12,17 @@ const mocks = await useMocks({
 });
 const { parseObject } = await import("../../../config/load.js");
 const { ConfigError } = await import("../../../config/errors.js");
-const plan = await import("../../../providers/raspberrypi/plan.js");
+// The target's pure modules, under one name.
+const plan = {
+  ...(await import("../../../providers/raspberrypi/inventory.js")),
+  ...(await import("../../../providers/raspberrypi/steps.js")),
+  ...(await import("../../../providers/raspberrypi/k3s.js")),
+  ...(await import("../../../providers/raspberrypi/probe.js")),
+  ...(await import("../../../providers/raspberrypi/diff.js")),
+  ...(await import("../../../providers/raspberrypi/kubeconfig.js")),
+  ...(await import("../../../providers/raspberrypi/script.js")),
+};
+const { fingerprint, brief } = await import("../../../providers/raspberrypi/ssh.js");
 const { settings, parseHostKey, nodeNameOf } = await import("../../../providers/raspberrypi/schema.js");
 const { target } = await import("../../../providers/raspberrypi/index.js");
 const { k3sVersion } = await import("../../../config/versions.js");
@@ -204,7 +211,12 @@ test("nodeSpecs: servers first in inventory order, cluster-init only for HA, joi
       ["pi-3", "agent", false, "https://192.168.1.22:6443"],
     ],
   );
-  assert.equal(single[1]!.drainVia?.nodeName, "pi-2");
+  assert.deepEqual(
+    single[1]!.peers.map((p) => p.nodeName),
+    ["pi-2"],
+  );
+  assert.deepEqual(single[0]!.disable, ["servicelb", "traefik"], "servers drop servicelb (MetalLB) and traefik");
+  assert.deepEqual(single[1]!.disable, [], "agents have nothing to disable");
   const ha = plan.nodeSpecs(inventory(["server", "server", "server", "agent"], { tlsSans: ["k3s.lan"] }));
   assert.deepEqual(
     ha.map((n) => n.clusterInit),
@@ -229,6 +241,9 @@ tls-san:
   - 192.168.1.22
   - 192.168.1.23
   - k3s.lan
+disable:
+  - servicelb
+  - traefik
 `,
   );
   assert.match(
@@ -237,7 +252,7 @@ tls-san:
   );
 });
 
-const fresh: import("../../../providers/raspberrypi/plan.js").HostFacts = {
+const fresh: import("../../../providers/raspberrypi/probe.js").HostFacts = {
   hostname: "raspberrypi",
   etcHostname: "raspberrypi",
   hosts: "127.0.0.1\tlocalhost\n127.0.1.1\traspberrypi\n",
@@ -247,20 +262,32 @@ const fresh: import("../../../providers/raspberrypi/plan.js").HostFacts = {
   memoryCgroup: false,
   machine: "aarch64",
   bootId: "b1",
-  serverUninstall: false,
-  agentUninstall: false,
+  rebootPending: false,
 };
 
-test("planPrep: a fresh Pi gets hosts before hostname, the cmdline flags and a reboot; a prepared one gets nothing", () => {
+/** `sh -n`: the generated script parses. */
+function parses(script: string): void {
+  execFileSync("sh", ["-n"], { input: script });
+}
+
+test("planPrep: a fresh Pi gets hosts before hostname, the cmdline flags and one scheduled reboot, in one script; a prepared one gets nothing", () => {
   const [spec] = plan.nodeSpecs(inventory(["server"]));
-  const p = plan.planPrep(fresh, spec!);
+  const h = plan.hostSpecOf(spec!);
+  const p = plan.planPrep(fresh, h);
   assert.deepEqual(
-    p.steps.map((s) => s.step),
-    ["hosts", "hostname", "cmdline", "sysctl", "sysctl"],
+    p.actions.map((s) => s.step),
+    ["hosts", "hostname", "cmdline", "sysctl", "sysctl", "reboot"],
   );
   assert.equal(p.reboot, true);
-  const cmdline = p.steps[2]!;
-  assert.ok(cmdline.kind === "run" && cmdline.stdin?.endsWith("cgroup_memory=1 cgroup_enable=memory\n"));
+  parses(p.script);
+  assert.ok(
+    p.files.some((f) => "content" in f.source && f.source.content.endsWith("cgroup_memory=1 cgroup_enable=memory\n")),
+  );
+  // The stock line is backed up once: never over an earlier backup.
+  assert.match(p.script, /\[ -e '\/boot\/firmware\/cmdline\.txt'\.kuar-bak \] \|\| cp -p /);
+  // Content travels in the payload, checked by size and hash before it replaces anything.
+  for (const f of p.files) assert.ok(p.script.includes(`rx '${f.tmp}' ${f.size} ${f.sha256}`));
+  assert.ok(!p.script.includes("raspberrypi\n127"), "no file content in the script");
   const done = {
     ...fresh,
     hostname: "pi-1",
@@ -271,85 +298,112 @@ test("planPrep: a fresh Pi gets hosts before hostname, the cmdline flags and a r
     sysctlConf: plan.SYSCTL_CONTENT,
     memoryCgroup: true,
   };
-  assert.deepEqual(plan.planPrep(done, spec!), { steps: [], reboot: false });
+  assert.deepEqual(plan.planPrep(done, h), { actions: [], script: "", files: [], reboot: false });
   // Flags written but never booted with (an interrupted run): reboot without rewriting.
-  const pending = plan.planPrep({ ...done, memoryCgroup: false }, spec!);
-  assert.deepEqual([pending.steps.length, pending.reboot], [0, true]);
+  const pending = plan.planPrep({ ...done, memoryCgroup: false }, h);
+  assert.deepEqual([pending.actions.map((a) => a.step), pending.reboot], [["reboot"], true]);
+  // A reboot already scheduled in this boot is waited for, not scheduled again.
+  const scheduled = plan.planPrep({ ...done, memoryCgroup: false, rebootPending: true }, h);
+  assert.deepEqual([scheduled.script, scheduled.reboot], ["", true]);
 });
 
-test("planK3s: the token goes through a mode-600 file, never a command line; an installed node with equal files does nothing", () => {
+test("planPrep quotes the node name: shell syntax stays one literal word", () => {
+  const [spec] = plan.nodeSpecs(inventory(["server"]));
+  const p = plan.planPrep(fresh, { ...plan.hostSpecOf(spec!), nodeName: "pi-9$(touch${IFS}/etc/x)" });
+  assert.match(p.script, /hostnamectl set-hostname 'pi-9\$\(touch\$\{IFS\}\/etc\/x\)' /);
+  assert.doesNotMatch(p.script.replace(/'[^']*'/g, "''"), /\$\(touch/);
+});
+
+test("k3sScript: the token travels in the payload (mode 600), never in the script; check mode changes nothing", () => {
   const [, spec] = plan.nodeSpecs(inventory(["server", "agent"]));
   const n = { ...spec!, token: "s3cret-token" };
-  const steps = plan.planK3s(fresh, n);
-  assert.deepEqual(
-    steps.map((s) => s.step),
-    ["token", "config", "install-script", "install"],
-  );
-  const token = steps[0]!;
-  assert.ok(token.kind === "write" && token.mode === "600" && token.path === plan.TOKEN_PATH && token.secret);
-  for (const s of steps) if (s.kind === "run") assert.ok(!s.command.includes("s3cret-token"), s.command);
-  const install = steps[3]!;
-  assert.ok(install.kind === "run");
+  const { script, files } = plan.k3sScript(n, { readyTimeoutMs: 1000, readyPollMs: 200 });
+  parses(script);
+  assert.ok(!script.includes("s3cret-token"));
+  assert.ok(files.some((f) => "content" in f.source && f.source.content === "s3cret-token"));
+  assert.match(script, /place '\/etc\/rancher\/k3s\/\.token\.kuar-tmp' \/etc\/rancher\/k3s\/token 600/);
   assert.match(
-    install.command,
-    /^sudo -n env INSTALL_K3S_VERSION=v\S+ INSTALL_K3S_EXEC=agent K3S_URL=https:\/\/192\.168\.1\.21:6443 K3S_TOKEN_FILE=\/etc\/rancher\/k3s\/token sh /,
+    script,
+    /env INSTALL_K3S_VERSION='v\S+' INSTALL_K3S_EXEC=agent K3S_URL='https:\/\/192\.168\.1\.21:6443' K3S_TOKEN_FILE=\/etc\/rancher\/k3s\/token sh /,
   );
-  const installed = {
-    ...fresh,
-    agentUninstall: true,
-    k3sVersion: n.k3sVersion,
-    tokenSha256: plan.sha256(n.token),
-    configSha256: plan.sha256(plan.renderK3sConfig(n)),
+  assert.match(script, /INSTALL_K3S_FORCE_RESTART=true/, "a token or config change alone restarts k3s");
+  const check = plan.k3sScript(n, { check: true, readyTimeoutMs: 1000, readyPollMs: 200 });
+  parses(check.script);
+  assert.deepEqual(check.files, []);
+  assert.doesNotMatch(
+    check.script.slice(plan.prelude({ lock: true }).length),
+    /\bplace |\bcopyin |\brx |sh \/usr\/local\/share\/kuar\/k3s-install\.sh/,
+  );
+  // The binary is replaced beside its target, checked, then renamed.
+  const bundle = {
+    binary: { size: 3, sha256: "b".repeat(64), source: { localFile: "/b/k3s" } },
+    installScript: { size: 3, sha256: "c".repeat(64), source: { localFile: "/b/install.sh" } },
   };
-  assert.deepEqual(plan.planK3s(installed, n), []);
-  const relabeled = plan.planK3s(installed, { ...n, labels: { a: "b" } });
-  assert.deepEqual(
-    relabeled.map((s) => s.step),
-    ["config", "install-script", "install"],
+  const air = plan.k3sScript(n, { bundle, readyTimeoutMs: 1000, readyPollMs: 200 }).script;
+  assert.match(air, new RegExp(`copyin /usr/local/share/kuar/k3s /usr/local/bin/k3s 755 ${"b".repeat(64)}`));
+  assert.match(
+    plan.prelude({ lock: false }),
+    /cp "\$1" "\$t" \|\| fail "copying \$1 to \$t failed \(disk full\?\); \$2 is unchanged"/,
   );
-  assert.match((relabeled[2] as { command: string }).command, /INSTALL_K3S_FORCE_RESTART=true/);
-  const bundle = { installScript: "/b/install.sh", binary: "/b/k3s-arm64", binarySha256: "new" };
-  assert.deepEqual(
-    plan.planK3s({ ...installed, k3sSha256: "old" }, n, bundle).map((s) => s.step),
-    ["binary", "install-script", "install"],
-  );
+});
+
+test("k3sScript rotates the token once: old token from the payload through K3S_TOKEN, never in the script", () => {
+  const [first] = plan.nodeSpecs(inventory(["server"]));
+  const n = { ...first!, token: "new-secret" };
+  const { script, files } = plan.k3sScript(n, { rotateFrom: "old-secret", readyTimeoutMs: 1000, readyPollMs: 200 });
+  parses(script);
+  assert.ok(!script.includes("old-secret") && !script.includes("new-secret"));
+  assert.ok(files.some((f) => "content" in f.source && f.source.content === "old-secret"));
+  assert.match(script, /K3S_TOKEN="\$\(cat \/etc\/rancher\/k3s\/\.token-old\.kuar-tmp\)" k3s token rotate --new-token/);
+  // A marker named by the new token's hash: a re-sent script does not rotate a second time.
+  assert.match(script, new RegExp(`\\[ ! -e /var/lib/kuar/rotated-${plan.sha256("new-secret").slice(0, 16)} \\]`));
 });
 
 test("probe output round-trips through parseProbe", () => {
   const script = plan.probeScript({ hashBinary: false });
   assert.doesNotMatch(script, /sha256sum < \/usr\/local\/bin\/k3s/);
-  const dir = mkdtempSync(join(tmpdir(), "kuar-probe-"));
-  try {
-    // Run the real script under sh against this machine: read-only, and it must parse.
-    const out = execFileSync("sh", ["-s"], { input: script, encoding: "utf8" });
-    const f = plan.parseProbe(out);
-    assert.equal(f.bootId, readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim());
-    assert.ok(f.machine.length > 0);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  parses(script);
   const f = plan.parseProbe(
-    `k3sVersion=${Buffer.from("k3s version v1.34.1+k3s1 (abc)").toString("base64")}\nserverUninstall=${Buffer.from("yes").toString("base64")}\n`,
+    `k3sVersion=${Buffer.from("k3s version v1.34.1+k3s1 (abc)").toString("base64")}\nrebootPending=${Buffer.from("yes").toString("base64")}\n`,
   );
   assert.equal(f.k3sVersion, "v1.34.1+k3s1");
-  assert.equal(f.serverUninstall, true);
+  assert.equal(f.rebootPending, true);
 });
 
-test("diffNode: equal inputs are no change; role and nodeName replace; outputs are ignored", () => {
+test("diffInputs: equal inputs are no change; role and nodeName replace a node; outputs are ignored", () => {
   const [spec] = plan.nodeSpecs(inventory(["server"]));
   const n = { ...spec!, token: "t" };
   assert.equal(
-    plan.diffNode({ ...n, kubeconfig: "x", installedVersion: "v", machine: "aarch64" }, { ...n }).changes,
+    plan.diffInputs({ ...n, kubeconfig: "x", installedVersion: "v", machine: "aarch64" }, { ...n }).changes,
     false,
   );
-  assert.deepEqual(plan.diffNode(n, { ...n, k3sVersion: "v1.35.0+k3s1" }), {
+  assert.deepEqual(plan.diffInputs(n, { ...n, k3sVersion: "v1.35.0+k3s1" }), {
     changes: true,
     replaces: [],
     changed: ["k3sVersion"],
     deleteBeforeReplace: true,
   });
-  assert.deepEqual(plan.diffNode(n, { ...n, role: "agent" }).replaces, ["role"]);
-  assert.equal(plan.diffNode(n, { ...n, labels: { ...n.labels } }).changes, false);
+  assert.deepEqual(plan.diffInputs(n, { ...n, role: "agent" }).replaces, ["role"]);
+  assert.equal(plan.diffInputs(n, { ...n, labels: { ...n.labels } }).changes, false);
+});
+
+test("inputProblems: provider inputs are validated again, naming the field, the value and the fix", () => {
+  const [spec] = plan.nodeSpecs(inventory(["server"]));
+  assert.deepEqual(plan.inputProblems("node", { ...spec!, token: "t" }), []);
+  const bad = plan.inputProblems("node", { ...spec!, token: "t", nodeName: "pi-9$(reboot)", k3sVersion: "latest" });
+  assert.deepEqual(
+    bad.map((b) => b.property),
+    ["nodeName", "k3sVersion"],
+  );
+  assert.match(bad[0]!.reason, /^nodeName: expected a lowercase DNS label.*, got "pi-9\$\(reboot\)"\./);
+  assert.match(bad[0]!.reason, /pulumi config set --path 'kuar:raspberrypi\.hosts\[<index>\]\.nodeName'/);
+});
+
+test("fingerprint is ssh's SHA256 form; retry lines keep only the first line of an error", () => {
+  const blob = Buffer.from(SERVER_KEY.split(" ")[1]!, "base64");
+  assert.match(fingerprint(blob), /^SHA256:[A-Za-z0-9+/]{43}$/);
+  assert.equal(brief(new Error(`first\nsecond`)), "first");
+  assert.equal(brief("x".repeat(300)).length, 120);
 });
 
 test("rewriteKubeconfig points at the first server and names everything after the cluster", () => {
@@ -389,7 +443,15 @@ test("the target builds one node per host, a secret kubeconfig, a stable provide
     nodes.map((r) => r.name),
     ["kuar-pi-192-168-1-21", "kuar-pi-192-168-1-22", "kuar-pi-192-168-1-23"],
   );
-  assert.match(nodes[0]!.inputs["__provider"], /providers\/raspberrypi\/provider\.ts/);
+  assert.match(nodes[0]!.inputs["__provider"], /providers\/raspberrypi\/node\.provider\.ts/);
+  // One preparation resource per host, depending on nothing, so all hosts are prepared in parallel.
+  const hosts = mocks.resources.filter((r) => r.inputs["kind"] === "kuar:RaspberryPiHost");
+  assert.deepEqual(
+    hosts.map((r) => r.name),
+    ["kuar-pi-192-168-1-21-host", "kuar-pi-192-168-1-22-host", "kuar-pi-192-168-1-23-host"],
+  );
+  assert.match(hosts[0]!.inputs["__provider"], /providers\/raspberrypi\/host\.provider\.ts/);
+  assert.equal(hosts[0]!.inputs["token"], undefined, "the host step never sees the token");
   // The token reaches every node as a secret (the mock records the secret envelope).
   for (const n of nodes)
     assert.deepEqual(n.inputs["token"], { [SECRET_KEY]: SECRET_SIG, value: "generated-kuar-k3s-token" });
