@@ -40,6 +40,9 @@ export function kwokctlConfig(bin: string, kubeVersion: string): string {
     `  kubeSchedulerBinary: ${join(bin, "kube-scheduler")}`,
     `  kwokControllerBinary: ${join(bin, "kwok")}`,
     `  etcdBinary: ${join(bin, "etcd")}`,
+    // MutatingAdmissionPolicy (beta in 1.34, off by default) places pods (real-node-config.ts).
+    "  kubeFeatureGates: MutatingAdmissionPolicy=true",
+    "  kubeRuntimeConfig: admissionregistration.k8s.io/v1beta1=true",
     // Pods on real nodes reach the API server as https://10.96.0.1 (the kubernetes Service).
     "  kubeApiserverCertSANs:",
     `  - ${KUBERNETES_SERVICE_IP}`,
@@ -63,17 +66,14 @@ export function storageClassManifest(realNodes: number): string {
 }
 
 /**
- * Flags every cluster is created with, so real nodes can be added to it later: kwok manages only
- * the nodes kwokctl made (annotated `kwok.x-k8s.io/node: fake`), and the API server serves
- * MutatingAdmissionPolicy (beta in 1.34, off by default), which places pods (real-node-config.ts).
+ * Flags every cluster is created with (with kwokctlConfig's options, so real nodes can be added
+ * to it later): kwok manages only the nodes kwokctl made (annotated `kwok.x-k8s.io/node: fake`).
  */
 export const EXTRA_ARGS = [
   "kube-controller-manager=enable-hostpath-provisioner=true",
   // The conventional Service range (kubeadm's), so kube-dns can take 10.96.0.10 as on real clusters.
   `kube-apiserver=service-cluster-ip-range=${SERVICE_CIDR}`,
   `kube-controller-manager=service-cluster-ip-range=${SERVICE_CIDR}`,
-  "kube-apiserver=feature-gates=MutatingAdmissionPolicy=true",
-  "kube-apiserver=runtime-config=admissionregistration.k8s.io/v1beta1=true",
   "kwok-controller=manage-all-nodes=false",
   "kwok-controller=manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
 ];

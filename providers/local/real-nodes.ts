@@ -21,7 +21,9 @@ import {
   kubeletArgs,
   kubeletConfig,
   kubeProxyConfig,
+  KWOK_NODE_LABEL,
   nodeLayout,
+  PLACEMENT_POLICY,
   placementManifests,
   runRoot,
   stateRoot,
@@ -123,7 +125,18 @@ export class RealNodes {
 
   /** Starts (or repairs) every node and machine service, imports images, waits for Ready nodes. */
   async ensure(): Promise<void> {
-    if (this.nodes.length === 0) return;
+    if (this.nodes.length === 0) {
+      // No real nodes (any more): pods must not be steered towards them.
+      if (this.opts.kwok.exists()) {
+        await this.opts.kwok.kubectl([
+          "delete",
+          "mutatingadmissionpolicybinding,mutatingadmissionpolicy",
+          PLACEMENT_POLICY,
+          "--ignore-not-found",
+        ]);
+      }
+      return;
+    }
     const root = stateRoot(this.opts.cluster);
     await mkdir(join(root, "volumes"), { recursive: true, mode: 0o755 });
     await ensurePodNetwork(
@@ -159,6 +172,7 @@ export class RealNodes {
       ["apply", "--server-side", "--force-conflicts", "--field-manager=kuar-local", "-f", "-"],
       localPathManifests(),
     );
+    await waitFor("the placement policy to take effect", () => this.placementActive(), 60_000);
     for (const d of this.machineDaemons()) await ensureDaemon(d);
     for (const n of this.nodes) {
       await waitFor(
@@ -175,6 +189,21 @@ export class RealNodes {
       );
     }
     this.log(`${this.nodes.length} real node(s) Ready: ${this.nodes.map((n) => n.name).join(", ")}`);
+  }
+
+  /** A server-side dry run of a pod shows whether admission already applies the placement policy. */
+  private async placementActive(): Promise<boolean> {
+    const probe = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "kuar-placement-probe", namespace: "default" },
+      spec: { containers: [{ name: "probe", image: "kuar.invalid/probe:never" }] },
+    };
+    const out = await this.opts.kwok.kubectl(
+      ["create", "--dry-run=server", "-o", "jsonpath={.spec.nodeSelector}", "-f", "-"],
+      JSON.stringify(probe),
+    );
+    return out.includes(KWOK_NODE_LABEL);
   }
 
   private ctr(n: RealNodeLayout, args: string[]): Promise<string> {

@@ -199,9 +199,10 @@ test("the placement policy sends pods with only imported images to real nodes, t
 test("kwok manages only the nodes kwokctl made, and the API server serves MutatingAdmissionPolicy", () => {
   assert.ok(EXTRA_ARGS.includes("kwok-controller=manage-all-nodes=false"));
   assert.ok(EXTRA_ARGS.includes("kwok-controller=manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake"));
-  assert.ok(EXTRA_ARGS.includes("kube-apiserver=feature-gates=MutatingAdmissionPolicy=true"));
-  assert.ok(EXTRA_ARGS.includes("kube-apiserver=runtime-config=admissionregistration.k8s.io/v1beta1=true"));
-  assert.match(kwokctlConfig("/b", "1.34.4"), /kubeApiserverCertSANs:\n {2}- 10\.96\.0\.1/);
+  const cfg = kwokctlConfig("/b", "1.34.4");
+  assert.match(cfg, /kubeFeatureGates: MutatingAdmissionPolicy=true/);
+  assert.match(cfg, /kubeRuntimeConfig: admissionregistration\.k8s\.io\/v1beta1=true/);
+  assert.match(cfg, /kubeApiserverCertSANs:\n {2}- 10\.96\.0\.1/);
 });
 
 test("the default StorageClass is hostpath on simulated nodes and local-path with real nodes", () => {
