@@ -67,9 +67,12 @@ export function storageClassManifest(realNodes: number): string {
 
 /**
  * Flags every cluster is created with (with kwokctlConfig's options, so real nodes can be added
- * to it later): kwok manages only the nodes kwokctl made (annotated `kwok.x-k8s.io/node: fake`).
+ * to it later): kwok manages only the nodes kwokctl made (annotated `kwok.x-k8s.io/node: fake`),
+ * and the API server authenticates to kubelets (logs, exec) with kwokctl's admin certificate.
  */
-export const EXTRA_ARGS = [
+export const extraArgs = (name: string) => [
+  `kube-apiserver=kubelet-client-certificate=${join(clusterDir(name), "pki", "admin.crt")}`,
+  `kube-apiserver=kubelet-client-key=${join(clusterDir(name), "pki", "admin.key")}`,
   "kube-controller-manager=enable-hostpath-provisioner=true",
   // The conventional Service range (kubeadm's), so kube-dns can take 10.96.0.10 as on real clusters.
   `kube-apiserver=service-cluster-ip-range=${SERVICE_CIDR}`,
@@ -145,7 +148,7 @@ export class Kwok {
         cfg,
         "--kubeconfig",
         join(cfgDir, `kwokctl-${this.opts.name}.kubeconfig`),
-        ...EXTRA_ARGS.flatMap((a) => ["--extra-args", a]),
+        ...extraArgs(this.opts.name).flatMap((a) => ["--extra-args", a]),
         "--wait",
         "2m",
       );

@@ -12,7 +12,7 @@ import {
   TOOLCHAIN_PROGRAMS,
   type HostView,
 } from "../../../providers/local/host.js";
-import { EXTRA_ARGS, kwokctlConfig, storageClassManifest } from "../../../providers/local/kwok.js";
+import { extraArgs, kwokctlConfig, storageClassManifest } from "../../../providers/local/kwok.js";
 import { chainRemovals, JUMPS, kuarRules, ownedChain, splitRule } from "../../../providers/local/pod-network.js";
 import {
   cniConfig,
@@ -197,8 +197,10 @@ test("the placement policy sends pods with only imported images to real nodes, t
 // --- control plane ------------------------------------------------------------------------------
 
 test("kwok manages only the nodes kwokctl made, and the API server serves MutatingAdmissionPolicy", () => {
-  assert.ok(EXTRA_ARGS.includes("kwok-controller=manage-all-nodes=false"));
-  assert.ok(EXTRA_ARGS.includes("kwok-controller=manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake"));
+  const args = extraArgs("kuar-x");
+  assert.ok(args.includes("kwok-controller=manage-all-nodes=false"));
+  assert.ok(args.includes("kwok-controller=manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake"));
+  assert.ok(args.some((a) => /^kube-apiserver=kubelet-client-certificate=.*\/kuar-x\/pki\/admin\.crt$/.test(a)));
   const cfg = kwokctlConfig("/b", "1.34.4");
   assert.match(cfg, /kubeFeatureGates: MutatingAdmissionPolicy=true/);
   assert.match(cfg, /kubeRuntimeConfig: admissionregistration\.k8s\.io\/v1beta1=true/);
