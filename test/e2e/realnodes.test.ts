@@ -9,12 +9,23 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { RealNodes } from "../../providers/local/real-nodes.js";
 import { Kwok } from "../../providers/local/kwok.js";
-import { toolchain } from "../../config/versions.js";
+import { images as pinned, toolchain } from "../../config/versions.js";
+import { ensureDaemon } from "../../providers/local/daemon.js";
+import { ensurePodNetwork } from "../../providers/local/pod-network.js";
+import {
+  cniConfig,
+  containerdConfig,
+  containerdSocket,
+  kubeletArgs,
+  kubeletConfig,
+  nodeLayout,
+} from "../../providers/local/real-node-config.js";
+import { toolchainBinDir } from "../../scripts/lib/engine.js";
 import { cannotRun, createStack, seconds, type E2eStack } from "./harness.js";
 import {
   APPS,
@@ -31,14 +42,21 @@ import {
   type Pod,
 } from "./realnodes-kit.js";
 
-const reason = cannotRun() ?? realNodesCannotRun();
+const nodeReason = realNodesCannotRun();
+const reason = cannotRun() ?? nodeReason;
 if (reason) console.log(`# real-node e2e tier not run: ${reason}`);
 const REAL = Number(process.env["KUAR_E2E_REAL_NODES"] ?? "1");
 const breakSentinel = process.env["KUAR_E2E_BREAK_SENTINEL"] === "1";
 
 const isReady = (p: { status: { conditions?: { type: string; status: string }[] } }) =>
   p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-const netnsList = () => (existsSync("/run/netns") ? readdirSync("/run/netns").sort() : []);
+// containerd names its pods' network namespaces cni-<uuid>; other tests on this machine make their own.
+const netnsList = () =>
+  existsSync("/run/netns")
+    ? readdirSync("/run/netns")
+        .filter((n) => n.startsWith("cni-"))
+        .sort()
+    : [];
 
 describe("real nodes on the local target", { skip: reason }, () => {
   let s: E2eStack;
@@ -258,5 +276,133 @@ describe("real nodes on the local target", { skip: reason }, () => {
       execFileSync("ip", ["-o", "link", "show", "type", "veth"], { encoding: "utf8" }).includes("kuar0"),
       false,
     );
+  });
+});
+
+/**
+ * The node stack alone, without a control plane: a standalone kubelet runs a restricted Redis
+ * static pod through containerd, runc and the CNI bridge; the pod answers on its pod IP, cannot
+ * route off the machine, and RealNodes.remove() leaves nothing behind.
+ */
+describe("a real node's stack on its own (standalone kubelet)", { skip: nodeReason }, () => {
+  const cluster = `kuar-e2e-standalone-${process.pid}`;
+  const n = nodeLayout(cluster, 0);
+  const remover = new RealNodes({
+    cluster,
+    count: 1,
+    images: {},
+    kwok: new Kwok({ name: cluster, kubeVersion: toolchain.kubernetes }),
+  });
+  const sh = (c: string) => execFileSync("sh", ["-c", c], { encoding: "utf8" });
+  after(() => remover.remove());
+
+  test("a restricted pod runs and answers on its pod IP; teardown removes processes, chains, veths and netns", async () => {
+    const bin = toolchainBinDir();
+    const images = testImages();
+    const netnsBefore = netnsList();
+    const veths = () => sh("ip -o link show type veth | cut -d: -f2 | sort");
+    const vethsBefore = veths();
+    for (const d of ["cni", "logs", "kubelet", "ipam", "manifests"])
+      mkdirSync(join(n.stateDir, d), { recursive: true });
+    mkdirSync(n.runDir, { recursive: true });
+    const ca = join(n.stateDir, "ca.crt");
+    sh(
+      `openssl req -x509 -newkey rsa:2048 -nodes -keyout ${n.stateDir}/ca.key -out ${ca} -days 1 -subj /CN=kuar-e2e 2>/dev/null`,
+    );
+    const t0 = Date.now();
+    await ensurePodNetwork([n.gateway], 6443);
+    writeFileSync(join(n.stateDir, "containerd.toml"), containerdConfig(n, join(bin, "runc"), pinned.pause));
+    writeFileSync(join(n.stateDir, "cni", "10-kuar.conflist"), cniConfig(n));
+    const env = { ...process.env, PATH: `/usr/bin:/usr/sbin:/bin:/sbin:${bin}` };
+    await ensureDaemon({
+      name: "containerd",
+      exe: "/usr/bin/containerd",
+      args: ["--config", join(n.stateDir, "containerd.toml")],
+      pidFile: join(n.runDir, "containerd.pid"),
+      logFile: join(n.stateDir, "logs", "containerd.log"),
+      env,
+    });
+    await eventually("containerd's socket", () => (existsSync(containerdSocket(n)) ? true : undefined), 30_000);
+    const ctr = `ctr --address ${containerdSocket(n)} -n k8s.io`;
+    for (const ref of [pinned.pause, pinned.redis])
+      sh(`${ctr} images import --all-platforms ${images[ref]} >/dev/null`);
+    const cfg = {
+      ...JSON.parse(kubeletConfig(n, ca, "/etc/resolv.conf")),
+      staticPodPath: join(n.stateDir, "manifests"),
+    };
+    writeFileSync(join(n.stateDir, "kubelet.json"), JSON.stringify(cfg));
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "redis", namespace: "default" },
+      spec: {
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: 999,
+          runAsGroup: 1000,
+          seccompProfile: { type: "RuntimeDefault" },
+        },
+        containers: [
+          {
+            name: "redis",
+            image: pinned.redis,
+            imagePullPolicy: "IfNotPresent",
+            args: ["--protected-mode", "no"],
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ["ALL"] },
+            },
+            volumeMounts: [
+              { name: "data", mountPath: "/data" },
+              { name: "tmp", mountPath: "/tmp" },
+            ],
+          },
+        ],
+        volumes: [
+          { name: "data", emptyDir: {} },
+          { name: "tmp", emptyDir: {} },
+        ],
+      },
+    };
+    writeFileSync(join(n.stateDir, "manifests", "redis.json"), JSON.stringify(pod));
+    const kubelet = kubeletArgs(n, join(n.stateDir, "kubelet.json"), "").filter(
+      (a) => !a.startsWith("--kubeconfig") && !a.startsWith("--node-labels"),
+    );
+    await ensureDaemon({
+      name: "kubelet",
+      exe: join(bin, "kubelet"),
+      args: kubelet,
+      pidFile: join(n.runDir, "kubelet.pid"),
+      logFile: join(n.stateDir, "logs", "kubelet.log"),
+      env,
+    });
+    const ipam = join(n.stateDir, "ipam", "kuar");
+    const ip = await eventually(
+      "a pod IP from host-local",
+      () => (existsSync(ipam) ? readdirSync(ipam).find((f) => f.startsWith("10.244.0.")) : undefined),
+      120_000,
+    );
+    await eventually(
+      "Redis to answer on its pod IP",
+      () => (sh(`redis-cli -h ${ip} ping`).trim() === "PONG" ? true : undefined),
+      120_000,
+    );
+    console.log(`# standalone real node: pod answered ${seconds(t0)}s after containerd started`);
+    const task = sh(`${ctr} tasks ls -q`).split("\n").filter(Boolean);
+    const uids = task.map((t) => sh(`${ctr} tasks exec --exec-id kuar-check ${t} id -u 2>/dev/null || true`).trim());
+    assert.ok(uids.includes("999"), `redis runs as 999: ${uids.join(",")}`);
+    assert.match(sh(`ip route get 1.1.1.1 from ${ip} iif kuar0 2>&1 || true`), /No route to host|unreachable/);
+    assert.match(
+      sh("iptables-save"),
+      /:KUBE-FIREWALL/,
+      "kubelet wrote its chains (so teardown has something to remove)",
+    );
+
+    await remover.remove();
+    assert.deepEqual(await remover.leftovers(), []);
+    assert.deepEqual(netnsList(), netnsBefore, "network namespaces");
+    assert.equal(veths(), vethsBefore, "veths");
+    assert.doesNotMatch(sh("iptables-save; ip6tables-save"), /:KUBE-|:KUAR-/);
   });
 });
