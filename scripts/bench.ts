@@ -237,3 +237,4 @@ try {
   s.remove();
   execFileSync("rm", ["-rf", dir]);
 }
+await (await import("./bench-realnodes.js")).benchRealNodes();

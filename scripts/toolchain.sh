@@ -5,6 +5,10 @@
 #   scripts/toolchain.sh --check    exit 0 when everything is built, 1 otherwise (builds nothing)
 #   scripts/toolchain.sh --print    print the bin directory (builds nothing)
 #
+# --with-real-nodes (or KUAR_TOOLCHAIN_REALNODES=1) adds the pieces only `kuar:local.realNodes`
+# needs (kubelet, kube-proxy, runc, CoreDNS, local-path-provisioner), to a build or a --check.
+# Without it --check and a quick-start build mean the base toolchain only.
+#
 # Everything lands in $KUAR_TOOLCHAIN_DIR (default ~/.cache/kuar/toolchain), one folder per
 # component and version, and is linked into $KUAR_TOOLCHAIN_DIR/bin. A component whose folder
 # holds a .done marker is never rebuilt, so a second run takes seconds.
@@ -15,7 +19,14 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${KUAR_TOOLCHAIN_DIR:-$HOME/.cache/kuar/toolchain}
 bin=$cache/bin
-mode=${1:-build}
+mode=build
+realnodes=${KUAR_TOOLCHAIN_REALNODES:-0}
+for arg in "$@"; do
+  case $arg in
+    --with-real-nodes) realnodes=1 ;;
+    *) mode=$arg ;;
+  esac
+done
 start=$(date +%s)
 
 # One node call reads every pin (a warm run must stay well under 2 s).
@@ -31,6 +42,9 @@ KWOK=$pin_kwok
 K8SPROVIDER=$pin_pulumiKubernetes
 K8SPROVIDER_MODULE=$pin_pulumiKubernetesModule
 CLIPBOARD=$pin_clipboardReplace
+RUNC=$pin_runc
+COREDNS=$pin_coredns
+LOCALPATH=$pin_localPathProvisioner
 
 # Our own Go sources (language host, kubernetes provider) are keyed by a hash of their files,
 # so editing them rebuilds them and nothing else.
@@ -44,6 +58,10 @@ components=(
   "kwok-$KWOK"
   "kubernetes-$KUBE"
 )
+# Real nodes (see docs/targets/local.md): containerd and the CNI plugins come from Debian.
+if [[ $realnodes == 1 ]]; then
+  components+=("runc-$RUNC" "coredns-$COREDNS" "local-path-$LOCALPATH" "kube-node-$KUBE")
+fi
 
 log() { printf '[toolchain %4ss] %s\n' "$(($(date +%s) - start))" "$*" >&2; }
 die() { printf 'toolchain: %s\n' "$*" >&2; exit 1; }
@@ -203,6 +221,47 @@ build_kubernetes() {
   done
 }
 
+# kubelet and kube-proxy from the same k8s.io/kubernetes release as the control plane, in a
+# wrapper module of their own (same go.mod recipe as build_kubernetes, so the Go build cache
+# shares every package the two have in common).
+build_kube_node() {
+  local out=$1 w=$cache/src/kube-node-$KUBE minor=${KUBE#*.}
+  minor=${minor%%.*}
+  mkdir -p "$w"
+  local mod; mod=$(go mod download -json k8s.io/kubernetes@v"$KUBE" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).GoMod))')
+  {
+    printf 'module kuar.local/toolchain/kubenode\n\ngo 1.24.0\n\ngodebug default=go1.24\n\nrequire k8s.io/kubernetes v%s\n\n' "$KUBE"
+    grep -E '^\s*k8s\.io/[a-z0-9-]+ v0\.0\.0$' "$mod" | awk -v ver="v0.${KUBE#*.}" '{printf "replace %s => %s %s\n", $1, $1, ver}'
+  } >"$w/go.mod"
+  (cd "$w" && go get k8s.io/kubernetes/cmd/kubelet@v"$KUBE" k8s.io/kubernetes/cmd/kube-proxy@v"$KUBE")
+  local ld="-s -w"
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $p.gitVersion=v$KUBE -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+  done
+  for cmd in kubelet kube-proxy; do
+    log "  kube-node: $cmd"
+    (cd "$w" && go build -trimpath -ldflags "$ld" -o "$out/$cmd" k8s.io/kubernetes/cmd/"$cmd")
+  done
+}
+
+# runc needs cgo and libseccomp (Debian: libseccomp-dev). Upstream's Makefile also sets the
+# libpathrs tag, which needs a Rust library Debian does not ship; without it runc uses its Go
+# path resolution. main.version is what `runc --version` prints.
+build_runc() {
+  local out=$1
+  command -v pkg-config >/dev/null && pkg-config --exists libseccomp || die "runc needs libseccomp's headers: apt-get install libseccomp-dev pkg-config"
+  CGO_ENABLED=1 GOBIN=$out go install -trimpath -tags "seccomp urfave_cli_no_docs" \
+    -ldflags "-s -w -X main.version=$RUNC" github.com/opencontainers/runc@v"$RUNC"
+}
+
+build_coredns() {
+  GOBIN=$1 go install -trimpath -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=v$COREDNS" github.com/coredns/coredns@v"$COREDNS"
+}
+
+build_local_path() {
+  GOBIN=$1 go install -trimpath -ldflags "-s -w -X main.VERSION=v$LOCALPATH" github.com/rancher/local-path-provisioner@v"$LOCALPATH"
+}
+
 summary=()
 for c in "${components[@]}"; do
   dir=$cache/$c
@@ -235,6 +294,10 @@ for c in "${components[@]}"; do
       etcd-*) build_etcd "$dir" ;;
       kwok-*) build_kwok "$dir" ;;
       kubernetes-*) build_kubernetes "$dir" ;;
+      kube-node-*) build_kube_node "$dir" ;;
+      runc-*) build_runc "$dir" ;;
+      coredns-*) build_coredns "$dir" ;;
+      local-path-*) build_local_path "$dir" ;;
     esac
     touch "$dir/.done"
     log "built $c in $(($(date +%s) - t0))s"

@@ -1,6 +1,7 @@
 /**
  * The local target: a real control plane on 127.0.0.1 (kube-apiserver, kube-controller-manager,
- * kube-scheduler, etcd) whose nodes and containers kwok simulates. See docs/targets/local.md.
+ * kube-scheduler, etcd) whose nodes kwok simulates, with optional real nodes beside them that run
+ * pods for real (kuar:local.realNodes). See docs/targets/local.md.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,6 +16,10 @@ export interface LocalClusterArgs {
   nodes?: number;
   /** Kubernetes version of the toolchain's control plane binaries. */
   kubeVersion: string;
+  /** Real nodes (kubelet + containerd + runc) beside the simulated ones; root and Linux. @default 0 */
+  realNodes?: number;
+  /** Image reference -> OCI archive or layout imported into the real nodes. @default {} */
+  images?: Record<string, string>;
 }
 
 const controlPlaneProvider = moduleProvider("providers/local/control-plane.provider.ts", [
@@ -49,7 +54,9 @@ export class LocalCluster extends pulumi.ComponentResource implements Kubernetes
   constructor(name: string, args: LocalClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kuar:providers:LocalCluster", name, {}, opts);
     const nodes = args.nodes ?? 3;
-    const cp = new LocalControlPlane(`${name}-control-plane`, { ...args, nodes }, { parent: this });
+    const realNodes = args.realNodes ?? 0;
+    const images = args.images ?? {};
+    const cp = new LocalControlPlane(`${name}-control-plane`, { ...args, nodes, realNodes, images }, { parent: this });
     this.name = pulumi.output(args.clusterName);
     this.kubeconfig = pulumi.secret(cp.kubeconfig);
     this.provider = new k8s.Provider(
@@ -66,8 +73,8 @@ export class LocalCluster extends pulumi.ComponentResource implements Kubernetes
       dns: false,
       metricsServer: false,
       online: false,
-      runsContainers: false,
-      nodes,
+      runsContainers: realNodes > 0,
+      nodes: nodes + realNodes,
     };
     this.registerOutputs({ name: this.name, kubeconfig: this.kubeconfig });
   }

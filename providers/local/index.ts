@@ -12,6 +12,8 @@ export const target = defineTarget({
       {
         clusterName: s.clusterName ?? `kuar-${stackLabel(ctx.stack)}`,
         nodes: s.nodes,
+        realNodes: s.realNodes,
+        images: s.images,
         kubeVersion: toolchain.kubernetes,
       },
       opts,

@@ -8,7 +8,8 @@ import { settings } from "./schema.js";
 
 export const info: TargetInfo<typeof settings, "local"> = {
   name: "local",
-  description: "A real control plane on this machine with kwok-simulated nodes (no cloud, no containers)",
+  description:
+    "A real control plane on this machine with kwok-simulated nodes, and optional real nodes (kubelet + containerd, root only)",
   settings,
   capabilities: (s) => ({
     loadBalancer: "none",

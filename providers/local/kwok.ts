@@ -9,8 +9,12 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { KUBERNETES_SERVICE_IP } from "./real-node-config.js";
+import { PROVISIONER_NAME } from "./volumes.js";
 
 const run = promisify(execFile);
+
+export const SERVICE_CIDR = "10.96.0.0/12";
 
 /** Where `npm run toolchain` links its binaries. */
 export function toolchainBin(env: NodeJS.ProcessEnv = process.env): string {
@@ -36,21 +40,47 @@ export function kwokctlConfig(bin: string, kubeVersion: string): string {
     `  kubeSchedulerBinary: ${join(bin, "kube-scheduler")}`,
     `  kwokControllerBinary: ${join(bin, "kwok")}`,
     `  etcdBinary: ${join(bin, "etcd")}`,
+    // MutatingAdmissionPolicy (beta in 1.34, off by default) places pods (real-node-config.ts).
+    "  kubeFeatureGates: MutatingAdmissionPolicy=true",
+    "  kubeRuntimeConfig: admissionregistration.k8s.io/v1beta1=true",
+    // Pods on real nodes reach the API server as https://10.96.0.1 (the kubernetes Service).
+    "  kubeApiserverCertSANs:",
+    `  - ${KUBERNETES_SERVICE_IP}`,
     "",
   ].join("\n");
 }
 
-/** The default StorageClass, served by kube-controller-manager's hostpath provisioner. */
-export const storageClassManifest = JSON.stringify({
-  apiVersion: "storage.k8s.io/v1",
-  kind: "StorageClass",
-  metadata: { name: "standard", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
-  provisioner: "kubernetes.io/host-path",
-  reclaimPolicy: "Delete",
-  volumeBindingMode: "Immediate",
-});
+/**
+ * The default StorageClass: kube-controller-manager's hostpath provisioner on simulated nodes,
+ * local-path-provisioner (world-writable directories non-root pods can use) with real nodes.
+ */
+export function storageClassManifest(realNodes: number): string {
+  return JSON.stringify({
+    apiVersion: "storage.k8s.io/v1",
+    kind: "StorageClass",
+    metadata: { name: STORAGE_CLASS, annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+    provisioner: realNodes > 0 ? PROVISIONER_NAME : "kubernetes.io/host-path",
+    reclaimPolicy: "Delete",
+    volumeBindingMode: "Immediate",
+  });
+}
+
+/**
+ * Flags every cluster is created with (with kwokctlConfig's options, so real nodes can be added
+ * to it later): kwok manages only the nodes kwokctl made (annotated `kwok.x-k8s.io/node: fake`),
+ * and the API server authenticates to kubelets (logs, exec) with kwokctl's admin certificate.
+ */
+export const extraArgs = (name: string) => [
+  `kube-apiserver=kubelet-client-certificate=${join(clusterDir(name), "pki", "admin.crt")}`,
+  `kube-apiserver=kubelet-client-key=${join(clusterDir(name), "pki", "admin.key")}`,
+  "kube-controller-manager=enable-hostpath-provisioner=true",
+  // The conventional Service range (kubeadm's), so kube-dns can take 10.96.0.10 as on real clusters.
+  `kube-apiserver=service-cluster-ip-range=${SERVICE_CIDR}`,
+  `kube-controller-manager=service-cluster-ip-range=${SERVICE_CIDR}`,
+  "kwok-controller=manage-all-nodes=false",
+  "kwok-controller=manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+];
 export const STORAGE_CLASS = "standard";
-export const SERVICE_CIDR = "10.96.0.0/12";
 
 export interface KwokOptions {
   name: string;
@@ -104,7 +134,7 @@ export class Kwok {
   }
 
   /** Creates the cluster, or starts it when it exists but is stopped (e.g. after a reboot). */
-  async ensure(nodes: number): Promise<void> {
+  async ensure(nodes: number, realNodes = 0): Promise<void> {
     if (!this.exists()) {
       this.log(`creating local control plane "${this.opts.name}" (Kubernetes v${this.opts.kubeVersion}) on 127.0.0.1`);
       const cfgDir = join(homedir(), ".cache", "kuar");
@@ -118,13 +148,7 @@ export class Kwok {
         cfg,
         "--kubeconfig",
         join(cfgDir, `kwokctl-${this.opts.name}.kubeconfig`),
-        "--extra-args",
-        "kube-controller-manager=enable-hostpath-provisioner=true",
-        // The conventional Service range (kubeadm's), so kube-dns can take 10.96.0.10 as on real clusters.
-        "--extra-args",
-        `kube-apiserver=service-cluster-ip-range=${SERVICE_CIDR}`,
-        "--extra-args",
-        `kube-controller-manager=service-cluster-ip-range=${SERVICE_CIDR}`,
+        ...extraArgs(this.opts.name).flatMap((a) => ["--extra-args", a]),
         "--wait",
         "2m",
       );
@@ -132,8 +156,24 @@ export class Kwok {
       this.log(`starting local control plane "${this.opts.name}" (no-op when it already runs)`);
       await this.kwokctl("start", "cluster", "--wait", "2m");
     }
-    await this.kubectl(["apply", "--server-side", "--field-manager=kuar-local", "-f", "-"], storageClassManifest);
+    await this.ensureStorageClass(realNodes);
     await this.scale(nodes);
+  }
+
+  /** Applies the default StorageClass; a changed provisioner (immutable) means delete and create. */
+  async ensureStorageClass(realNodes: number): Promise<void> {
+    const manifest = storageClassManifest(realNodes);
+    const want = (JSON.parse(manifest) as { provisioner: string }).provisioner;
+    const have = await this.kubectl([
+      "get",
+      "storageclass",
+      STORAGE_CLASS,
+      "-o",
+      "jsonpath={.provisioner}",
+      "--ignore-not-found",
+    ]);
+    if (have && have !== want) await this.kubectl(["delete", "storageclass", STORAGE_CLASS, "--wait=true"]);
+    await this.kubectl(["apply", "--server-side", "--field-manager=kuar-local", "-f", "-"], manifest);
   }
 
   async scale(nodes: number): Promise<void> {

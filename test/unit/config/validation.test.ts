@@ -24,13 +24,13 @@ describe("valid config", () => {
   test("an empty stack is the local target with defaults", () => {
     const c = parseConfig({});
     assert.equal(c.target, "local");
-    assert.deepEqual(c.settings, { nodes: 3 });
+    assert.deepEqual(c.settings, { nodes: 3, realNodes: 0, images: {} });
     assert.equal(c.ephemeral, false);
   });
 
   test("values arrive as Pulumi strings and are decoded", () => {
     const c = parseConfig({ ...flat({ local: { nodes: 5 } }), "kuar:ephemeral": "true", "aws:region": "x" });
-    assert.deepEqual(c.settings, { nodes: 5 });
+    assert.deepEqual(c.settings, { nodes: 5, realNodes: 0, images: {} });
     assert.equal(c.ephemeral, true);
   });
 });

@@ -85,7 +85,7 @@ describe("interactive flow", () => {
     const file = join(r.stacksDir, "Pulumi.dev.yaml");
     const c = load(file);
     assert.equal(c.target, "local");
-    assert.deepEqual(c.settings, { nodes: 3 });
+    assert.deepEqual(c.settings, { nodes: 3, realNodes: 0, images: {} });
     assert.equal(c.workloads.kuard.enabled, true);
     assert.equal(c.workloads.redis.enabled, false);
     assert.ok(

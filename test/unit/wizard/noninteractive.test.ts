@@ -111,7 +111,7 @@ describe("non-interactive happy path", () => {
     writeFileSync(answers, JSON.stringify({ stack: "local2", target: "local", local: { nodes: 5 } }));
     const r = await run(["--answers", answers]);
     assert.equal(r.code, 0, r.err);
-    assert.deepEqual(load(join(r.stacksDir, "Pulumi.local2.yaml")).settings, { nodes: 5 });
+    assert.deepEqual(load(join(r.stacksDir, "Pulumi.local2.yaml")).settings, { nodes: 5, realNodes: 0, images: {} });
   });
 });
 

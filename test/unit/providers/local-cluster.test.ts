@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { useMocks, valueOf } from "../../kit/mocks.js";
+
+const mocks = await useMocks({
+  outputs: (r) => (r.inputs["kind"] === "kuar:LocalControlPlane" ? { kubeconfig: "kc" } : undefined),
+});
+const { target } = await import("../../../providers/local/index.js");
+
+const ctx = { stack: "dev", ephemeral: false, secrets: {} };
+const base = { clusterName: "kuar-dev", nodes: 2, realNodes: 0, images: {} };
+
+test("the quick start reports simulated containers", () => {
+  const c = target.create("q", base, ctx);
+  assert.equal(c.capabilities.runsContainers, false);
+  assert.equal(c.capabilities.nodes, 2);
+});
+
+test("with real nodes, containers run and the node count includes them; the control plane gets realNodes and images", async () => {
+  const images = { "redis:8.2.3-alpine": "/tmp/redis.tar" };
+  const c = target.create("r", { ...base, realNodes: 2, images }, ctx);
+  assert.equal(c.capabilities.runsContainers, true);
+  assert.equal(c.capabilities.nodes, 4);
+  assert.equal(c.capabilities.dns, false, "bootstrap installs CoreDNS, which then runs on a real node");
+  await valueOf(c.kubeconfig);
+  await mocks.settle();
+  const cp = mocks.named("r-control-plane").find((r) => r.inputs["kind"] === "kuar:LocalControlPlane");
+  assert.ok(cp, "control plane registered");
+  assert.equal(cp.inputs["realNodes"], 2);
+  assert.deepEqual(cp.inputs["images"], images);
+});
