@@ -194,9 +194,9 @@ export async function planStack(stack: string, file = stackFilePath(stack)): Pro
   return buildPlan(stack, config.target, config.settings, run, secureKeys);
 }
 
-export async function planCommand(ui: Ui, stack: string, json: boolean): Promise<number> {
+export async function planCommand(ui: Ui, stack: string, json: boolean, file?: string): Promise<number> {
   try {
-    const p = await planStack(stack);
+    const p = await planStack(stack, file);
     if (json) ui.out(JSON.stringify(p, null, 2));
     else for (const l of planText(p)) ui.out(l);
     return 0;

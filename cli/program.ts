@@ -38,6 +38,8 @@ function ephemeralStackName(v: string): string {
 
 export interface RunDeps {
   ui: Ui;
+  /** Where commander writes help (stdout) and usage errors (stderr). */
+  write?: { out: (s: string) => void; err: (s: string) => void };
   /** Receives the exit code an action decided. */
   setCode: (code: number) => void;
 }
@@ -48,6 +50,10 @@ const stackOption = () =>
 /** Builds the program. Exposed for tests, which parse argv without a process exit. */
 export function buildProgram(deps: RunDeps): Command {
   const { ui, setCode } = deps;
+  const write = deps.write ?? {
+    out: (s: string) => process.stdout.write(s),
+    err: (s: string) => process.stderr.write(s),
+  };
   const program = new Command("kuar");
   program
     .description(
@@ -59,8 +65,8 @@ export function buildProgram(deps: RunDeps): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => process.stdout.write(s),
-      writeErr: (s) => process.stderr.write(s),
+      writeOut: write.out,
+      writeErr: write.err,
     })
     .addHelpText(
       "after",
@@ -128,9 +134,10 @@ Docs: README.md, docs/wizard.md, docs/ci.md, docs/configuration.md`,
     .description("offline: what the stack would create, without credentials, cloud or engine")
     .addOption(stackOption())
     .option("--json", "print JSON (for CI)")
+    .option("--file <path>", "plan this stack file instead of stacks/Pulumi.<stack>.yaml")
     .action(
-      act(async (o: { stack: string; json?: boolean }) =>
-        (await import("./plan.js")).planCommand(ui, o.stack, !!o.json),
+      act(async (o: { stack: string; json?: boolean; file?: string }) =>
+        (await import("./plan.js")).planCommand(ui, o.stack, !!o.json, o.file),
       ),
     );
 
@@ -144,7 +151,7 @@ Docs: README.md, docs/wizard.md, docs/ci.md, docs/configuration.md`,
     .action(
       act(async (args: string[]) => {
         const { main } = await import("../wizard/main.js");
-        return main(args);
+        return main(args, { out: ui.out, err: ui.raw });
       }),
     );
 
@@ -302,9 +309,9 @@ function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
 }
 
 /** Parses and runs; returns the exit code (never exits the process itself). */
-export async function run(argv: string[], ui: Ui = createUi()): Promise<number> {
+export async function run(argv: string[], ui: Ui = createUi(), write?: RunDeps["write"]): Promise<number> {
   let code: number = EXIT.ok;
-  const program = buildProgram({ ui, setCode: (c) => (code = c) });
+  const program = buildProgram({ ui, setCode: (c) => (code = c), ...(write ? { write } : {}) });
   try {
     await program.parseAsync(argv, { from: "user" });
     return code;

@@ -11,6 +11,8 @@ export interface Ui {
   error(line: string): void;
   /** A result line (stdout). */
   out(line: string): void;
+  /** A line on stderr as is (messages that carry their own prefix). */
+  raw(line: string): void;
   /** Runs a long step, printing when it starts and how long it took. */
   step<T>(what: string, fn: () => T | Promise<T>): Promise<T>;
   /** Bold/dim/green/red/yellow text when colour is on. */
@@ -55,6 +57,7 @@ export function createUi(s: UiStreams = { stdout: process.stdout, stderr: proces
     warn: (l) => err(`${paint("yellow", "kuar: warning:")} ${l}`),
     error: (l) => err(`${paint("red", "kuar: error:")} ${l}`),
     out: (l) => s.stdout.write(`${l}\n`),
+    raw: err,
     paint,
     async step(what, fn) {
       const t = now();
