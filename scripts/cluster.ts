@@ -38,7 +38,9 @@ async function main(argv: string[]): Promise<number> {
   const name = localClusterName(stack, settings);
   const bin = toolchainBinDir();
   if (!existsSync(join(bin, "kwokctl")) && command !== "status") {
-    console.error(`the local toolchain is not built yet (no kwokctl in ${bin}). Run: npm run up (or npm run toolchain)`);
+    console.error(
+      `the local toolchain is not built yet (no kwokctl in ${bin}). Run: npm run up (or npm run toolchain)`,
+    );
     return 1;
   }
   const kwok = new Kwok({ name, kubeVersion: toolchain.kubernetes, bin, log: console.log });
