@@ -6,5 +6,7 @@
 import { runPulumi, engine } from "../cli/stack.js";
 import { createUi } from "../cli/ui.js";
 
-const e = await engine(createUi(), "engine");
-process.exitCode = await runPulumi(e, process.argv.slice(2));
+const args = process.argv.slice(2);
+// Config and stack commands need only the CLI; anything that may run the program needs the engine.
+const e = await engine(createUi(), ["config", "stack", "version", "whoami"].includes(args[0] ?? "") ? "cli" : "engine");
+process.exitCode = await runPulumi(e, args);

@@ -187,3 +187,21 @@ describe("host keys", () => {
     assert.equal(keyFromKeyscan("# only a comment\n"), undefined);
   });
 });
+
+describe("fix hints in the prompts", () => {
+  test("fails when a prompt's fix advises pulumi config set mid-wizard", async () => {
+    const { promptError, promptFix } = await import("../../../wizard/answers.js");
+    const fix =
+      "Reserve free addresses on the nodes' network and run: pulumi config set --path 'kuar:addons.metallb.addresses[0]' 192.168.1.240-192.168.1.250.";
+    assert.doesNotMatch(promptFix(fix), /pulumi config set/);
+    assert.match(promptFix(fix), /^Reserve free addresses on the nodes' network\./);
+    assert.equal(promptFix("Run: pulumi config set kuar:x 1."), "Type another answer.");
+    const text = promptError({
+      path: "kuar:local.nodes",
+      received: 0,
+      message: "must be at least 1",
+      fix: "Use 1 or more. Or run pulumi config set kuar:local.nodes 3.",
+    });
+    assert.equal(text, "kuar:local.nodes: must be at least 1, got 0. Use 1 or more.");
+  });
+});
