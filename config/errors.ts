@@ -172,7 +172,7 @@ export function problemFromIssue(
       ];
     default:
       return [
-        { path, received, message: issue.message, fix: params?.fix ?? "See the configuration reference in README.md." },
+        { path, received, message: issue.message, fix: params?.fix ?? "See the configuration reference in docs/configuration.md." },
       ];
   }
 }

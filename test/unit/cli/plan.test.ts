@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -74,6 +74,10 @@ const cases: [string, string[], (p: Plan) => void][] = [
       );
       assert.ok(p.addons.skipped.some((s) => s.addon === "headlamp" && /internet/.test(s.reason)));
       assert.ok(p.secrets.generated.includes("kuar-redis-password"));
+      const readme = /for the (\d+) resources `kuar plan --stack local` lists/.exec(
+        readFileSync(join(root, "README.md"), "utf8"),
+      );
+      assert.equal(Number(readme?.[1]), p.total, "README's resource count of the quick start is kuar plan's");
     },
   ],
   [
