@@ -228,6 +228,11 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
       .map(([k, v]) => [k, v.value]),
   );
   const parsed = parseConfig(flatPlain);
+  // Everything is checked: only now build what the target needs (never for a refused name).
+  if (ctx.prepare) {
+    await ctx.prepare(parsed.target);
+    installKubernetesPlugin(ws.envVars, ctx.bin);
+  }
   let localCluster: string | undefined;
   if (parsed.target === "local") {
     localCluster = `kuar-${stackName}`;

@@ -176,12 +176,12 @@ function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
     );
     return { bin, log: (l: string) => ui.info(l), runId: newRunId() };
   };
-  const needOf = async (base: string) => {
-    const { baseTarget } = await import("./ephemeral.js");
-    const { needFor } = await import("./toolchain.js");
-    return needFor(baseTarget(base));
-  };
-  /** The Pulumi CLI first (to check ownership), the rest only for a stack that is ours. */
+  /** Reads the base's target from its file (a usage error when missing), before any build. */
+  const checkBase = async (base: string) => (await import("./ephemeral.js")).baseTarget(base);
+  /**
+   * The Pulumi CLI first (to check names and ownership), the rest only once the stack is known to
+   * be ours (down, reap) or the name free and the config valid (up, run).
+   */
   const teardownCtx = async () => {
     const { ensureFor, needFor } = await import("./toolchain.js");
     const c = await ctx("cli");
@@ -213,9 +213,9 @@ function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
     .action(
       act(async (o: { from: string; ttl: string; name?: string }) => {
         const e = await import("./ephemeral.js");
-        const need = await needOf(o.from);
+        await checkBase(o.from);
         const abort = withSignals();
-        const c = { ...(await ctx(need)), signal: abort.signal };
+        const c = { ...(await teardownCtx()), signal: abort.signal };
         const r = await e.up(c, { from: o.from, ttl: o.ttl, ...(o.name ? { name: o.name } : {}) });
         ui.out(
           JSON.stringify(
@@ -279,9 +279,9 @@ function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
     .action(
       act(async (o: { from: string; ttl: string; name?: string }) => {
         const e = await import("./ephemeral.js");
-        const need = await needOf(o.from);
+        await checkBase(o.from);
         const abort = withSignals();
-        const c = { ...(await ctx(need)), signal: abort.signal };
+        const c = { ...(await teardownCtx()), signal: abort.signal };
         // Only a stack this very run recorded is torn down: never a name that merely was asked for.
         let created: string | undefined;
         let code: number = EXIT.failed;
