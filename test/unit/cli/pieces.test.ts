@@ -1,7 +1,7 @@
 /** The CLI's pure pieces: kubeconfig merge and write, app reach lines, engine error summaries, run processes. */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
@@ -11,6 +11,7 @@ import { installContext, mergeKubeconfig, userKubeconfigPath } from "../../../cl
 import { endRun, isEngineProcess, ppidFromStat, processesOfRun, RUN_MARKER } from "../../../cli/processes.js";
 import { reachEndpoints, reachText } from "../../../cli/reach.js";
 import { colourOn } from "../../../cli/ui.js";
+import { root } from "../../../scripts/lib/engine.js";
 
 const stackKubeconfig = [
   "apiVersion: v1",
@@ -153,5 +154,35 @@ describe("colour", () => {
     assert.equal(colourOn(false, {}), false);
     assert.equal(colourOn(true, { NO_COLOR: "1" }), false);
     assert.equal(colourOn(true, { TERM: "dumb" }), false);
+  });
+});
+
+describe("npm run cluster", () => {
+  test("fails when kubeconfig is asked for with no cluster: one clear line, exit 1, no stack trace", () => {
+    const home = mkdtempSync(join(tmpdir(), "kuar-cluster-"));
+    try {
+      // A toolchain with a kwokctl, and a home with no control plane in it.
+      const bin = join(home, "toolchain", "bin");
+      mkdirSync(bin, { recursive: true });
+      writeFileSync(join(bin, "kwokctl"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+      const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "scripts", "cluster.ts"), "kubeconfig"], {
+        cwd: root,
+        encoding: "utf8",
+        env: { PATH: process.env["PATH"] ?? "", HOME: home, KUAR_TOOLCHAIN_DIR: join(home, "toolchain") },
+      });
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        /no local control plane "kuar-local" for stack local, so there is no kubeconfig\. Run: npm run up/,
+      );
+      assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+      const usage = spawnSync(process.execPath, ["--import", "tsx", join(root, "scripts", "cluster.ts"), "bogus"], {
+        cwd: root,
+        encoding: "utf8",
+      });
+      assert.equal(usage.status, 2);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
