@@ -172,7 +172,12 @@ export function problemFromIssue(
       ];
     default:
       return [
-        { path, received, message: issue.message, fix: params?.fix ?? "See the configuration reference in docs/configuration.md." },
+        {
+          path,
+          received,
+          message: issue.message,
+          fix: params?.fix ?? "See the configuration reference in docs/configuration.md.",
+        },
       ];
   }
 }
