@@ -67,7 +67,21 @@ export function problemsAt(problems: ConfigProblem[], paths: readonly Path[]): C
 
 /** The text a prompt shows under a rejected answer: the schema's message, the value, the fix. */
 export function promptError(p: ConfigProblem): string {
-  return `${p.path}: ${p.message}, got ${show(p.received)}. ${p.fix}`;
+  return `${p.path}: ${p.message}, got ${show(p.received)}. ${promptFix(p.fix)}`;
+}
+
+/**
+ * A fix as advice for the prompt: sentences that say to run `pulumi config set` are for a stack
+ * file that exists; mid-wizard the fix is a better answer.
+ */
+export function promptFix(fix: string): string {
+  const sentences = fix.split(/(?<=\.)\s+/).filter((x) => x.trim());
+  const kept = sentences
+    .map((x) =>
+      x.replace(/[,;:]?\s*(and\s+)?(then\s+)?(run|use|set it with)?:?\s*`?pulumi config set[^`]*`?\.?$/i, "."),
+    )
+    .filter((x) => !/pulumi config set/.test(x) && x.trim().split(/\s+/).length >= 3);
+  return kept.length ? kept.join(" ").replace(/\s+\./g, ".") : "Type another answer.";
 }
 
 /** Sets `value` at `path`, creating objects and arrays on the way; returns a new root. */

@@ -33,6 +33,22 @@ export interface FlowDeps {
   stacksDir: string;
   keyscan: Keyscan;
   preflight: (config: Record<string, unknown>) => Promise<Check[]>;
+  /** Answers given as flags (`kuar init --target gke --set gke.region=...`): asked no more, or offered as defaults. */
+  prefill?: Prefill;
+}
+
+export interface Prefill {
+  stack?: string;
+  target?: string;
+  /** `--set` values (`kuar:*` keys without namespace), offered as each question's default. */
+  config?: Record<string, unknown>;
+}
+
+/** A prefilled value as the text a prompt would take. */
+export function prefillText(config: Record<string, unknown> | undefined, path: Path): string | undefined {
+  const v = config ? getIn(config, path) : undefined;
+  if (v === undefined || v === null || typeof v === "object") return Array.isArray(v) ? v.join(", ") : undefined;
+  return String(v);
 }
 
 export interface FlowResult {
@@ -86,11 +102,13 @@ export async function runFlow(deps: FlowDeps): Promise<FlowResult | undefined> {
   const p = deps.prompter;
   let config: Record<string, unknown> = {};
   const draft = () => config;
+  const pre = deps.prefill ?? {};
   const ask = async (f: Field): Promise<unknown> => {
+    const given = prefillText(pre.config, f.path) ?? f.default;
     const raw = await p.text({
       id: f.id,
       message: f.message,
-      ...(f.default !== undefined ? { default: f.default } : {}),
+      ...(given !== undefined ? { default: given } : {}),
       validate: fieldValidator(draft, f),
     });
     const value = parseAnswer(f.kind ?? "string", raw);
@@ -104,15 +122,20 @@ export async function runFlow(deps: FlowDeps): Promise<FlowResult | undefined> {
   // Stack name: Pulumi's rules, and an existing file only on confirmation.
   let stack: string;
   let overwrite = false;
+  let preStack = pre.stack !== undefined && !stackNameProblem(pre.stack) ? pre.stack : undefined;
   for (;;) {
-    stack = (
-      await p.text({
-        id: "stack",
-        message: "Stack name",
-        default: "dev",
-        validate: (v) => stackNameProblem(v.trim()) ?? true,
-      })
-    ).trim();
+    if (preStack !== undefined) p.say(`Stack name: ${preStack} (from --stack)`);
+    stack =
+      preStack ??
+      (
+        await p.text({
+          id: "stack",
+          message: "Stack name",
+          default: "dev",
+          validate: (v) => stackNameProblem(v.trim()) ?? true,
+        })
+      ).trim();
+    preStack = undefined;
     if (!existsSync(stackFile(deps.stacksDir, stack))) break;
     overwrite = await p.confirm({
       id: "overwrite",
@@ -123,12 +146,16 @@ export async function runFlow(deps: FlowDeps): Promise<FlowResult | undefined> {
   }
   const dev = DEV.test(stack);
 
-  const target = await p.select({
-    id: "target",
-    message: "Where should the cluster run?",
-    choices: targets.map((t) => ({ name: t.name, value: t.name, description: t.description })),
-    default: "local",
-  });
+  const preTarget = targets.find((t) => t.name === pre.target)?.name;
+  if (preTarget) p.say(`Target: ${preTarget} (from --target)`);
+  const target =
+    preTarget ??
+    (await p.select({
+      id: "target",
+      message: "Where should the cluster run?",
+      choices: targets.map((t) => ({ name: t.name, value: t.name, description: t.description })),
+      default: "local",
+    }));
   put(["target"], target);
   await askTarget(target, { p, ask, put, draft, dev, keyscan: deps.keyscan });
 

@@ -9,13 +9,15 @@ import { fileURLToPath } from "node:url";
 import type { SecretKey } from "../config/schema.js";
 import { toolchainReady } from "../scripts/lib/engine.js";
 import { relevantSecrets } from "./answers.js";
+import { decodeValue, parsePath, setIn, TARGETS } from "./answers.js";
 import { answersFromCli, parseCli, usage, type CliOptions } from "./args.js";
 import { runFlow } from "./flow.js";
 import { keyscan as realKeyscan, type Keyscan } from "./hostkey.js";
 import { defaultPreflightDeps, formatChecks, preflight, verdict, type PreflightDeps } from "./preflight.js";
 import { inquirerPrompter, type Prompter } from "./prompts.js";
 import { renderStackYaml, summaryText } from "./render.js";
-import { projectPulumi, stackFile, writeStack, type PulumiCli } from "./write.js";
+import { projectPulumi, stackFile, storeSecrets, writeStack, type PulumiCli } from "./write.js";
+import { NAMESPACE } from "../config/load.js";
 
 export const projectStacksDir = resolve(fileURLToPath(new URL("..", import.meta.url)), "stacks");
 
@@ -110,10 +112,24 @@ async function interactive(opts: CliOptions, deps: MainDeps): Promise<number> {
     );
     return 2;
   }
-  if (opts.stack || opts.target || opts.set.length || opts.answers || opts.secretEnv.length) {
+  if (opts.answers || opts.secretEnv.length) {
     deps.err(
-      "kuar init: --stack, --target, --set, --answers and --secret-env are answers for --non-interactive mode; add --non-interactive, or drop them to be asked.",
+      "kuar init: --answers and --secret-env are for --non-interactive mode; add --non-interactive, or drop them to be asked (--stack, --target and --set pre-fill the questions).",
     );
+    return 2;
+  }
+  let preConfig: Record<string, unknown> = {};
+  for (const item of opts.set) {
+    const eq = item.indexOf("=");
+    const path = eq > 0 ? parsePath(item.slice(0, eq)) : undefined;
+    if (!path) {
+      deps.err(`kuar init: --set ${JSON.stringify(item)}: expected <path>=<value> such as gke.project=my-project.`);
+      return 2;
+    }
+    preConfig = setIn(preConfig, path, decodeValue(item.slice(eq + 1)));
+  }
+  if (opts.target !== undefined && !TARGETS.includes(opts.target as (typeof TARGETS)[number])) {
+    deps.err(`kuar init: --target: expected one of ${TARGETS.join(", ")}, got "${opts.target}".`);
     return 2;
   }
   try {
@@ -122,6 +138,11 @@ async function interactive(opts: CliOptions, deps: MainDeps): Promise<number> {
       stacksDir: deps.stacksDir,
       keyscan: deps.keyscan,
       preflight: (config) => preflight(config, deps.preflight),
+      prefill: {
+        ...(opts.stack !== undefined ? { stack: opts.stack } : {}),
+        ...(opts.target !== undefined ? { target: opts.target } : {}),
+        config: preConfig,
+      },
     });
     if (!result) return 1;
     return await write(deps, result.answers.stack, result.answers.config, result.answers.secrets, result.overwrite);
@@ -141,28 +162,41 @@ async function write(
   secrets: Partial<Record<SecretKey, string>>,
   overwrite: boolean,
 ): Promise<number> {
+  // The stack file first: whatever happens while storing secrets, no answer is lost.
+  let r: ReturnType<typeof writeStack>;
   try {
-    // Resolved before the file is written, so a missing CLI leaves nothing half done.
-    const pulumi = Object.keys(secrets).length ? await deps.pulumi(deps.stacksDir) : undefined;
-    const r = writeStack({
-      stacksDir: deps.stacksDir,
-      stack,
-      config,
-      secrets,
-      overwrite,
-      ...(pulumi ? { pulumi } : {}),
-    });
-    deps.out(`Wrote ${r.file}${r.secretsStored.length ? `; stored encrypted: ${r.secretsStored.join(", ")}` : ""}.`);
-    deps.out(nextSteps(stack, String(config["target"] ?? "local")));
-    return 0;
+    r = writeStack({ stacksDir: deps.stacksDir, stack, config, secrets: {}, overwrite });
   } catch (e) {
     deps.err(`kuar init: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
+  deps.out(`Wrote ${r.file}.`);
+  const pending = Object.keys(secrets) as SecretKey[];
+  if (pending.length) {
+    try {
+      const pulumi = await deps.pulumi(deps.stacksDir);
+      const stored = storeSecrets({ file: r.file, stack, secrets, pulumi });
+      deps.out(`Stored encrypted: ${stored.join(", ")}.`);
+    } catch (e) {
+      deps.err(`kuar init: ${e instanceof Error ? e.message : String(e)}`);
+      deps.err(
+        `The stack file is written; set the secrets later, each prompts for its value: ${pending
+          .map((k) => `npm run -s pulumi -- config set --secret ${NAMESPACE}:${k} --stack ${stack}`)
+          .join("; ")}`,
+      );
+      return 1;
+    }
+  }
+  deps.out(nextSteps(stack));
+  return 0;
 }
 
-function nextSteps(stack: string, target: string): string {
-  return target === "local"
-    ? `Next: npm run up -- --stack ${stack}   (or pulumi preview --stack ${stack})`
-    : `Next: pulumi preview --stack ${stack}, then pulumi up --stack ${stack} (see docs/targets/${target}.md)`;
+/** Commands that work in this checkout (kuar knows the project's backend; plain pulumi does not). */
+export function nextSteps(stack: string): string {
+  return [
+    `Next: kuar plan --stack ${stack}      (offline: what it would create)`,
+    `      kuar doctor --stack ${stack}    (tools and credentials)`,
+    `      kuar preview --stack ${stack}, then kuar up --stack ${stack}`,
+    `      (kuar is "npm run -s kuar --" in this checkout, or "npm link" once to put it on PATH)`,
+  ].join("\n");
 }

@@ -2,10 +2,10 @@
  * Rendering what the wizard writes: the stack file (plain config only; secrets go through
  * Pulumi's encrypted config) and the summary shown before anything is written.
  */
-import { Document, parse } from "yaml";
+import { Document, isMap, isScalar, parseDocument, type YAMLMap } from "yaml";
 import { NAMESPACE } from "../config/load.js";
 import { secretKeys, type SecretKey } from "../config/schema.js";
-import { getIn } from "./answers.js";
+import { getIn, relevantSecrets } from "./answers.js";
 import { fingerprintOf } from "./hostkey.js";
 
 export const HEADER =
@@ -19,41 +19,75 @@ export interface Kept {
   topLevel: string[];
   /** Config keys outside `kuar:` (other providers' settings) and encrypted `kuar:` secrets. */
   config: string[];
+  /** Keys dropped because the new answers do not use them (another target's settings or cloud, an unneeded secret). */
+  dropped?: string[];
 }
 
 /**
+ * Config namespaces of the cloud providers' own Pulumi packages, by the target that uses them
+ * (`gcp:project` belongs with a gke stack). A key of another target's cloud is stale.
+ */
+const CLOUD_NAMESPACES: Record<string, string> = { gcp: "gke", "azure-native": "aks", aws: "eks" };
+
+/** Cloud keys that mirror a kuar setting: an old value (another project's, region's) follows the new answer. */
+const MIRRORS: Record<string, readonly string[]> = {
+  "gcp:project": ["gke", "project"],
+  "gcp:region": ["gke", "region"],
+  "azure-native:location": ["aks", "location"],
+  "aws:region": ["eks", "region"],
+};
+
+/**
  * The stack file for `config` (the `kuar:*` keys without namespace). When replacing `existing`,
- * keeps its encryption salt and secrets provider, its encrypted secrets and other namespaces'
- * keys, so replacing a file never orphans values encrypted with its salt.
+ * edits its YAML document in place, so its comments, encryption salt and secrets provider stay;
+ * keeps the encrypted secrets the new config still uses and other namespaces' keys, except the
+ * cloud settings of a target the stack no longer uses; drops every other old `kuar:` key.
  */
 export function renderStackYaml(config: Record<string, unknown>, existing?: string): { text: string; kept: Kept } {
-  const kept: Kept = { topLevel: [], config: [] };
-  const old = existing ? (parse(existing) as Record<string, unknown> | null) : null;
-  const oldConfig = (old?.["config"] ?? {}) as Record<string, unknown>;
-  const body: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(oldConfig)) {
+  const kept: Kept = { topLevel: [], config: [], dropped: [] };
+  const target = String(config["target"] ?? "local");
+  const needed = new Set(relevantSecrets(config).map((k) => `${NAMESPACE}:${k}`));
+  const doc = existing ? parseDocument(existing) : new Document({});
+  if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
+  const root = doc.contents as YAMLMap;
+  if (!isMap(root.get("config"))) root.set("config", doc.createNode({}));
+  const body = root.get("config") as YAMLMap;
+  for (const item of [...body.items]) {
+    const k = keyOf(item.key);
     const ours = k.startsWith(`${NAMESPACE}:`);
-    const secure = v !== null && typeof v === "object" && "secure" in v;
-    if (!ours || (secure && isSecretConfigKey(k))) {
-      if (!ours) body[k] = v;
-      kept.config.push(k);
+    const v = body.get(k, true);
+    const secure = isMap(v) && v.has("secure");
+    const cloudOf = CLOUD_NAMESPACES[k.split(":")[0]!];
+    const keep = ours ? secure && isSecretConfigKey(k) && needed.has(k) : cloudOf === undefined || cloudOf === target;
+    if (keep) kept.config.push(k);
+    else {
+      body.delete(k);
+      kept.dropped!.push(k);
     }
   }
   for (const [k, v] of Object.entries(config)) {
     if ((secretKeys as readonly string[]).includes(k)) continue; // never in plain text
-    body[`${NAMESPACE}:${k}`] = v;
+    body.set(`${NAMESPACE}:${k}`, doc.createNode(v));
   }
-  for (const k of kept.config) if (k.startsWith(`${NAMESPACE}:`)) body[k] = oldConfig[k];
-  const root: Record<string, unknown> = { config: body };
-  for (const [k, v] of Object.entries(old ?? {})) {
-    if (k === "config") continue;
-    root[k] = v;
-    kept.topLevel.push(k);
+  for (const [k, path] of Object.entries(MIRRORS)) {
+    const now = getIn(config, path);
+    if (body.has(k) && typeof now === "string" && body.get(k) !== now) body.set(k, now);
   }
-  const doc = new Document(root);
-  doc.commentBefore = HEADER;
+  kept.dropped = kept.dropped!.filter((k) => !body.has(k));
+  // The target first, then the rest of kuar's keys in answer order, then what was kept.
+  const order = (k: string) =>
+    k === `${NAMESPACE}:target` ? 0 : k.startsWith(`${NAMESPACE}:`) && !kept.config.includes(k) ? 1 : 2;
+  body.items.sort((a, b) => order(keyOf(a.key)) - order(keyOf(b.key)));
+  for (const item of root.items) {
+    const k = keyOf(item.key);
+    if (k !== "config") kept.topLevel.push(k);
+  }
+  // A file that opens with its own comment keeps it; kuar's header goes on files without one.
+  if (!existing || !/^\s*#/.test(existing)) doc.commentBefore = HEADER;
   return { text: doc.toString({ lineWidth: 0 }), kept };
 }
+
+const keyOf = (key: unknown) => String(isScalar(key) ? key.value : key);
 
 function isSecretConfigKey(key: string): boolean {
   return (secretKeys as readonly string[]).includes(key.slice(NAMESPACE.length + 1));
@@ -100,6 +134,7 @@ export function summaryText(s: SummaryInput): string {
   if (s.kept && (s.kept.topLevel.length || s.kept.config.length)) {
     lines.push(`Kept      from the existing file: ${[...s.kept.topLevel, ...s.kept.config].join(", ")}`);
   }
+  if (s.kept?.dropped?.length) lines.push(`Dropped   no longer used: ${s.kept.dropped.join(", ")}`);
   lines.push("Nothing is created: this writes the stack file (and encrypted secrets) only.");
   return lines.join("\n");
 }

@@ -56,34 +56,48 @@ export function writeStack(req: WriteRequest): WriteResult {
   const tmp = `${file}.kuar-init.tmp`;
   writeFileSync(tmp, text, { mode: 0o644 });
   renameSync(tmp, file);
-  const stored: SecretKey[] = [];
-  if (secrets.length) {
-    const cli = req.pulumi!;
-    cli.ensureStack(req.stack);
-    for (const [key, value] of secrets) {
-      const args = [
-        "config",
-        "set",
-        "--secret",
-        `${NAMESPACE}:${key}`,
-        "--stack",
-        req.stack,
-        "--config-file",
-        file,
-        "--non-interactive",
-      ];
-      const r = cli.run(args, value);
-      if (r.status !== 0) {
-        throw new Error(
-          `${file} was written, but storing ${NAMESPACE}:${key} failed (pulumi exited with ${r.status}: ${r.stderr.trim()}). ` +
-            `Set it yourself: pulumi config set --secret ${NAMESPACE}:${key} --stack ${req.stack} (it prompts for the value).` +
-            (stored.length ? ` Already stored: ${stored.join(", ")}.` : ""),
-        );
-      }
-      stored.push(key);
-    }
-  }
+  const stored = secrets.length
+    ? storeSecrets({ file, stack: req.stack, secrets: Object.fromEntries(secrets), pulumi: req.pulumi! })
+    : [];
   return { file, kept, secretsStored: stored };
+}
+
+/** Stores each secret with `pulumi config set --secret`, its value on stdin; returns the keys stored. */
+export function storeSecrets(req: {
+  file: string;
+  stack: string;
+  secrets: Partial<Record<SecretKey, string>>;
+  pulumi: PulumiCli;
+}): SecretKey[] {
+  const { file } = req;
+  const secrets = Object.entries(req.secrets).filter((e): e is [SecretKey, string] => typeof e[1] === "string");
+  const stored: SecretKey[] = [];
+  if (!secrets.length) return stored;
+  const cli = req.pulumi;
+  cli.ensureStack(req.stack);
+  for (const [key, value] of secrets) {
+    const args = [
+      "config",
+      "set",
+      "--secret",
+      `${NAMESPACE}:${key}`,
+      "--stack",
+      req.stack,
+      "--config-file",
+      file,
+      "--non-interactive",
+    ];
+    const r = cli.run(args, value);
+    if (r.status !== 0) {
+      throw new Error(
+        `${file} was written, but storing ${NAMESPACE}:${key} failed (pulumi exited with ${r.status}: ${r.stderr.trim()}). ` +
+          `Set it yourself: npm run -s pulumi -- config set --secret ${NAMESPACE}:${key} --stack ${req.stack} (it prompts for the value).` +
+          (stored.length ? ` Already stored: ${stored.join(", ")}.` : ""),
+      );
+    }
+    stored.push(key);
+  }
+  return stored;
 }
 
 /** A PulumiCli running the `pulumi` on `env`'s PATH in `cwd`. */
@@ -114,13 +128,11 @@ export async function projectPulumi(stacksDir: string, log: (line: string) => vo
         "Leave the secrets to be generated at deploy time, or drop --stacks-dir.",
     );
   }
-  let bin: string;
-  if (engine.systemToolchain || engine.toolchainReady())
-    bin = engine.systemToolchain ? engine.ensureToolchain() : engine.toolchainBinDir();
-  else {
-    log("Storing secrets needs the Pulumi CLI; building the toolchain first (several minutes, once)...");
-    bin = engine.ensureToolchain();
-  }
+  // Only the Pulumi CLI: storing a secret never builds the engine's plugins or a control plane.
+  const { ensureFor } = await import("../cli/toolchain.js");
+  const bin = ensureFor("cli", (line) =>
+    log(`Storing secrets needs the Pulumi CLI; ${line.replace(/^toolchain: /, "")}`),
+  );
   const env = engine.engineEnv(bin);
   return cliPulumi({ cwd: engine.root, env, ensureStack: (stack) => engine.selectStack(env, stack) });
 }

@@ -1,11 +1,12 @@
 /**
  * `kuar ephemeral` for real on the local target: run (up, test, down) passes and leaves nothing;
  * reap removes an expired stack; SIGINT or SIGTERM during up leaves nothing orphaned after
- * down or reap.
+ * down or reap (no stack, file, control plane, or engine process such as a plugin with parent 1);
+ * and down, run and reap refuse a stack kuar did not create, leaving it and its committed file.
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -47,12 +48,21 @@ const controlPlaneProcesses = (name: string) =>
     .stdout.split("\n")
     .filter((l) => l.includes(`clusters/kuar-${name}/`));
 
+/** Engine processes (pulumi, its plugins and language host) whose parent is gone (parent 1). */
+function orphanedEngineProcesses(): string[] {
+  return spawnSync("ps", ["-eo", "ppid=,args="], { encoding: "utf8" })
+    .stdout.split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^1 /.test(l) && /(^|\/)pulumi(-resource-|-language-|-analyzer-| |$)/.test(l.slice(2)));
+}
+
 /** Nothing of an ephemeral stack is left: no stack, no stack file, no control plane, no process. */
 function assertGone(name: string) {
   assert.ok(!stacks().includes(name), `stack ${name} still exists`);
   assert.ok(!existsSync(join(root, "stacks", `Pulumi.${name}.yaml`)), "stack file left");
   assert.ok(!clusterExists(name), "control plane folder left");
   assert.deepEqual(controlPlaneProcesses(name), [], "control plane processes left");
+  assert.deepEqual(orphanedEngineProcesses(), [], "engine processes left with parent 1");
 }
 
 describe("kuar ephemeral on the local target", { skip: reason }, () => {
@@ -106,6 +116,59 @@ describe("kuar ephemeral on the local target", { skip: reason }, () => {
     assert.ok(stacks().includes(live));
     assert.equal(kuar(["ephemeral", "down", "--name", live]).status, 0);
     assertGone(live);
+  });
+
+  test("fails when down, run or reap would touch a stack kuar did not create: refused, stack and committed file kept", () => {
+    // The committed local stack, as in issue 16's data-loss report: its file is tracked by git.
+    const committed = join(root, "stacks", "Pulumi.local.yaml");
+    const original = readFileSync(committed, "utf8");
+    const hasLocal = () =>
+      (JSON.parse(kuarPulumi(["stack", "ls", "--json"]) || "[]") as { name: string }[]).some((s) => s.name === "local");
+    // A real stack named "local" in the backend, without the ephemeral marker (the quick start's, or one made here).
+    const existed = hasLocal();
+    if (!existed) kuarPulumi(["stack", "init", "local", "--secrets-provider", "passphrase"]);
+    try {
+      assert.ok(hasLocal(), "the local stack exists in the backend for this test");
+      const before = readFileSync(committed, "utf8");
+
+      const down = kuar(["ephemeral", "down", "--name", "local"]);
+      assert.equal(down.status, 1, down.stderr);
+      assert.match(down.stderr, /refusing to tear down local: stacks\/Pulumi\.local\.yaml is committed to git/);
+      const run = kuar(["ephemeral", "run", "--from", "local", "--name", "local"]);
+      assert.notEqual(run.status, 0);
+      assert.match(run.stderr, /--name local: stacks\/Pulumi\.local\.yaml already exists/);
+      const reap = kuar(["ephemeral", "reap"]);
+      assert.equal(reap.status, 0, reap.stderr);
+      assert.ok(!(JSON.parse(reap.stdout).reaped as string[]).includes("local"));
+
+      assert.equal(readFileSync(committed, "utf8"), before, "the committed stack file is untouched");
+      assert.ok(hasLocal(), "the local stack is still in the backend");
+      assert.equal(existsSync(join(root, ".kuar", "ephemeral", "local.json")), false, "no session was invented");
+    } finally {
+      if (!existed) kuarPulumi(["stack", "rm", "local", "--yes", "--force", "--preserve-config"]);
+      writeFileSync(committed, original);
+    }
+  });
+
+  test("fails when down is asked for an unmarked, uncommitted stack: refused, naming the marker", () => {
+    const name = `e2e-unmarked-${process.pid}`;
+    const file = join(root, "stacks", `Pulumi.${name}.yaml`);
+    writeFileSync(file, stringify({ config: { "kuar:target": "local" } }));
+    try {
+      kuarPulumi(["stack", "init", name, "--secrets-provider", "passphrase"]);
+      const r = kuar(["ephemeral", "down", "--name", name]);
+      assert.equal(r.status, 1, r.stderr);
+      // Pulumi.yaml declares kuar:ephemeral with default false, so the engine reports "false" here.
+      assert.match(
+        r.stderr,
+        new RegExp(`refusing to tear down ${name}: the stack has (no kuar:ephemeral marker|kuar:ephemeral = "false")`),
+      );
+      assert.ok(existsSync(file), "its stack file is kept");
+      assert.ok(JSON.parse(kuarPulumi(["stack", "ls", "--json"])).some((s: { name: string }) => s.name === name));
+    } finally {
+      kuarPulumi(["stack", "rm", name, "--yes", "--force"]);
+      rmSync(file, { force: true });
+    }
   });
 
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

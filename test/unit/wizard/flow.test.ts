@@ -252,12 +252,13 @@ describe("interactive flow", () => {
     const old =
       "config:\n  gcp:project: other\n  kuar:target: gke\n  kuar:redisPassword:\n    secure: v1:abc\nencryptionsalt: v1:salt\n";
     writeFileSync(join(dir, "Pulumi.dev.yaml"), old);
-    const r = await run({ overwrite: true }, { stacksDir: dir });
+    const r = await run({ overwrite: true, workloads: ["kuard", "redis"] }, { stacksDir: dir });
     assert.equal(r.code, 0, [...r.err, ...r.said].join("\n"));
     const text = readFileSync(join(dir, "Pulumi.dev.yaml"), "utf8");
     assert.match(text, /encryptionsalt: v1:salt/);
     assert.match(text, /kuar:redisPassword:\n\s+secure: v1:abc/);
-    assert.match(text, /gcp:project: other/);
+    assert.doesNotMatch(text, /gcp:project/, "a gke stack's cloud key is stale on a local stack");
+    assert.ok(r.said.some((l) => l.includes("Dropped   no longer used: gcp:project")));
     assert.match(text, /kuar:target: local/);
     assert.ok(r.said.some((l) => l.includes("Kept      from the existing file: encryptionsalt")));
   });
@@ -295,6 +296,40 @@ describe("interactive flow", () => {
           l.includes("parseMasterKey (generated at deploy time)"),
       ),
     );
+  });
+
+  test("fails when flags cannot pre-fill the prompts: --stack and --target are taken, --set offers defaults", async () => {
+    const r = await run({}, {}, ["--stack", "gke-try", "--target", "gke", "--set", "gke.project=my-proj-123"]);
+    assert.equal(r.code, 0, [...r.err, ...r.said].join("\n"));
+    assert.equal(r.asked.filter((a) => a.id === "stack" || a.id === "target").length, 0, "not asked again");
+    assert.ok(
+      r.asked.some((a) => a.id === "gke.project"),
+      "asked, with the flag's value as the answer offered",
+    );
+    const c = load(join(r.stacksDir, "Pulumi.gke-try.yaml"));
+    assert.equal(c.target, "gke");
+    assert.equal((c.settings as { project: string }).project, "my-proj-123");
+    assert.ok(
+      r.out.some((l) => l.includes("kuar preview --stack gke-try")),
+      r.out.join("\n"),
+    );
+    assert.ok(!r.out.some((l) => /(^|\s)pulumi (preview|up) --stack/.test(l)), "no plain pulumi command suggested");
+  });
+
+  test("fails when losing a secret loses the answers: the stack file is written before secrets are stored", async () => {
+    const r = await run(
+      {
+        stack: "dev",
+        workloads: ["kuard", "redis"],
+        secrets: true,
+        "secrets.which": ["redisPassword"],
+        "secret.redisPassword": "pw-123456",
+      },
+      { pulumi: async () => Promise.reject(new Error("toolchain build failed")) },
+    );
+    assert.equal(r.code, 1);
+    assert.ok(readFileSync(join(r.stacksDir, "Pulumi.dev.yaml"), "utf8").includes("kuar:target: local"));
+    assert.match(r.err.join("\n"), /npm run -s pulumi -- config set --secret kuar:redisPassword --stack dev/);
   });
 
   test("without a terminal it refuses to prompt and points at --non-interactive", async () => {

@@ -94,18 +94,50 @@ describe("render", () => {
     );
   });
 
-  test("replacing a file keeps the salt, encrypted kuar secrets and other namespaces, drops old plain kuar keys", () => {
+  test("fails when an overwrite keeps another target's cloud keys and unneeded secrets: they are dropped", () => {
     const old =
-      "config:\n  aws:region: eu-west-1\n  kuar:target: eks\n  kuar:eks: {region: eu-west-1}\n  kuar:k3sToken:\n    secure: v1:x\nencryptionsalt: v1:s\n";
+      "config:\n  aws:region: eu-west-1\n  myorg:owner: me\n  kuar:target: eks\n  kuar:eks: {region: eu-west-1}\n  kuar:k3sToken:\n    secure: v1:x\nencryptionsalt: v1:s\n";
     const { text, kept } = renderStackYaml({ target: "local" }, old);
     const doc = parse(text) as { config: Record<string, unknown>; encryptionsalt: string };
-    assert.deepEqual(doc.config, {
-      "aws:region": "eu-west-1",
-      "kuar:target": "local",
-      "kuar:k3sToken": { secure: "v1:x" },
-    });
+    assert.deepEqual(doc.config, { "kuar:target": "local", "myorg:owner": "me" });
     assert.equal(doc.encryptionsalt, "v1:s");
-    assert.deepEqual(kept, { topLevel: ["encryptionsalt"], config: ["aws:region", "kuar:k3sToken"] });
+    assert.deepEqual(kept, {
+      topLevel: ["encryptionsalt"],
+      config: ["myorg:owner"],
+      dropped: ["aws:region", "kuar:eks", "kuar:k3sToken"],
+    });
+  });
+
+  test("fails when an overwrite loses the file's comments or a secret the new config uses", () => {
+    const old = [
+      "# my homelab, edited by hand",
+      "config:",
+      "  # the Pis' cloud: none",
+      "  gcp:project: old-project # another project's",
+      "  kuar:target: raspberrypi",
+      "  kuar:redisPassword:",
+      "    secure: v1:r",
+      "  kuar:k3sToken:",
+      "    secure: v1:k",
+      "encryptionsalt: v1:s # keep me",
+      "",
+    ].join("\n");
+    const { text } = renderStackYaml(
+      { target: "gke", gke: { project: "new" }, workloads: { redis: { enabled: true } } },
+      old,
+    );
+    assert.match(text, /^# my homelab, edited by hand/);
+    assert.match(text, /encryptionsalt: v1:s # keep me/);
+    const doc = parse(text) as { config: Record<string, unknown> };
+    assert.deepEqual(Object.keys(doc.config), [
+      "kuar:target",
+      "kuar:gke",
+      "kuar:workloads",
+      "gcp:project",
+      "kuar:redisPassword",
+    ]);
+    assert.equal(doc.config["gcp:project"], "new", "another project's gcp:project follows the new answer");
+    assert.doesNotMatch(text, /k3sToken/, "a secret the gke stack does not use is dropped");
   });
 
   test("the summary names the file, target settings, add-ons, workloads and secrets, host keys by fingerprint", () => {
@@ -153,5 +185,23 @@ describe("host keys", () => {
     const out = `# 10.0.0.5:22 SSH-2.0-OpenSSH_9.2p1 Debian-2\n10.0.0.5 ${KEY}\n`;
     assert.equal(keyFromKeyscan(out), KEY);
     assert.equal(keyFromKeyscan("# only a comment\n"), undefined);
+  });
+});
+
+describe("fix hints in the prompts", () => {
+  test("fails when a prompt's fix advises pulumi config set mid-wizard", async () => {
+    const { promptError, promptFix } = await import("../../../wizard/answers.js");
+    const fix =
+      "Reserve free addresses on the nodes' network and run: pulumi config set --path 'kuar:addons.metallb.addresses[0]' 192.168.1.240-192.168.1.250.";
+    assert.doesNotMatch(promptFix(fix), /pulumi config set/);
+    assert.match(promptFix(fix), /^Reserve free addresses on the nodes' network\./);
+    assert.equal(promptFix("Run: pulumi config set kuar:x 1."), "Type another answer.");
+    const text = promptError({
+      path: "kuar:local.nodes",
+      received: 0,
+      message: "must be at least 1",
+      fix: "Use 1 or more. Or run pulumi config set kuar:local.nodes 3.",
+    });
+    assert.equal(text, "kuar:local.nodes: must be at least 1, got 0. Use 1 or more.");
   });
 });
