@@ -5,8 +5,7 @@
  */
 import { z } from "zod";
 import { dnsLabel, matching, parseCidr, parseIPv4 } from "../config/fields.js";
-
-const fix = (text: string) => ({ params: { fix: text } });
+import { fix } from "../config/toolkit.js";
 
 /** A DNS name such as `kuar.example.com` (lowercase labels joined by dots). */
 export const domainName = matching(

@@ -45,6 +45,9 @@ class PlanMocks implements pulumi.runtime.Mocks {
       throw new Error(
         `kuar plan: no recorded answer for the invoke ${args.token}; add one to cli/recorded-invokes.json`,
       );
+    // A recorded failure reaches the program as the engine hands one over: the message in `details`.
+    const failure = (answer as { $error?: unknown }).$error;
+    if (typeof failure === "string") throw Object.assign(new Error(failure), { details: failure });
     return answer;
   }
 }

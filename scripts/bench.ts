@@ -237,4 +237,4 @@ try {
   s.remove();
   execFileSync("rm", ["-rf", dir]);
 }
-await (await import("./bench-realnodes.js")).benchRealNodes();
+if (!quick) await (await import("./bench-realnodes.js")).benchRealNodes();

@@ -77,10 +77,15 @@ export function promptError(p: ConfigProblem): string {
 export function promptFix(fix: string): string {
   const sentences = fix.split(/(?<=\.)\s+/).filter((x) => x.trim());
   const kept = sentences
-    .map((x) =>
-      x.replace(/[,;:]?\s*(and\s+)?(then\s+)?(run|use|set it with)?:?\s*`?pulumi config set[^`]*`?\.?$/i, "."),
-    )
-    .filter((x) => !/pulumi config set/.test(x) && x.trim().split(/\s+/).length >= 3);
+    .map((x) => {
+      const cut = x.replace(
+        /[,;:]?\s*(and\s+)?(then\s+)?(run|use|set it with)?:?\s*`?pulumi config set[^`]*`?\.?$/i,
+        ".",
+      );
+      // A sentence that lost its command keeps only what still reads as advice (three words or more).
+      return cut === x || cut.trim().split(/\s+/).length >= 3 ? cut : "";
+    })
+    .filter((x) => x.trim() && !/pulumi config set/.test(x));
   return kept.length ? kept.join(" ").replace(/\s+\./g, ".") : "Type another answer.";
 }
 

@@ -5,8 +5,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { parseCidr, quantity } from "../config/fields.js";
-
-const fix = (text: string) => ({ params: { fix: text } });
+import { fix } from "../config/toolkit.js";
 
 /** `"500m"` -> 0.5, `"1Gi"` -> 1073741824; undefined for anything that is not a quantity. */
 export function quantityValue(q: string): number | undefined {

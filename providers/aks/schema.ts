@@ -6,14 +6,14 @@
  * delete lock. The example stack (stacks/Pulumi.aks-dev.yaml) shows dev-sized values.
  */
 import { z } from "zod";
+import { cidrContains, formatIPv4 } from "../../config/cidr.js";
 import { checkNoOverlap, cidr, cidrsOverlap, labels, parseCidr, parseIPv4, taint } from "../../config/fields.js";
 import { maintenanceWindow } from "../cloud/maintenance.js";
 import { checkPools, schedulablePools } from "../cloud/pools.js";
 import { poolTaints, principalTypeOf } from "./plan.js";
 import { archOfVmSize, REGION_NAME, regionFromDisplayName, regionTypo, VM_SIZE } from "./regions.js";
 import { AKS_OLDEST_MINOR, AKS_VERSIONS_RECORDED, pastEndOfLife } from "./versions.js";
-
-const fix = (text: string) => ({ params: { fix: text } });
+import { fix } from "../../config/toolkit.js";
 
 // A refinement rather than .regex(): zod keeps `params.fix` on custom issues only.
 const matching = (re: RegExp, message: string, fixText: string) =>
@@ -371,7 +371,7 @@ function checkScheduling(s: Raw, issue: Issue): void {
 // Messages name the value checked: a defaulted range is not in the raw input, so "got" shows nothing.
 function checkRanges(s: Raw, issue: Issue, ctx: z.RefinementCtx): void {
   const net = s.existingSubnetId ? undefined : (s.network ?? ownNetwork.parse({}));
-  if (net && parseCidr(net.vnetCidr) && parseCidr(net.subnetCidr) && !contains(net.vnetCidr, net.subnetCidr)) {
+  if (net && parseCidr(net.vnetCidr) && parseCidr(net.subnetCidr) && !cidrContains(net.vnetCidr, net.subnetCidr)) {
     issue(
       ["network", "subnetCidr"],
       net.subnetCidr,
@@ -444,18 +444,6 @@ function checkRanges(s: Raw, issue: Issue, ctx: z.RefinementCtx): void {
       "Use a larger range (a smaller prefix length), or lower maxCount.",
     );
   }
-}
-
-function formatIPv4(n: number): string {
-  return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
-}
-
-/** True when `inner` lies entirely inside `outer`. */
-export function contains(outer: string, inner: string): boolean {
-  const o = parseCidr(outer);
-  const i = parseCidr(inner);
-  if (!o || !i) return false;
-  return i.prefix >= o.prefix && i.base >= o.base && i.base + 2 ** (32 - i.prefix) <= o.base + 2 ** (32 - o.prefix);
 }
 
 export type AksNetwork =

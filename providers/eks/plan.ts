@@ -4,23 +4,10 @@
  * IAM policy documents, add-ons and their configuration, access principals and the capabilities
  * reported to bootstrap.
  */
+import { formatCidr } from "../../config/cidr.js";
 import { parseCidr } from "../../config/fields.js";
 import type { Taint } from "../../config/fields.js";
 import type { Arch, ClusterCapabilities } from "../contract.js";
-
-/** Dotted IPv4 address and prefix: `(167772160, 16)` -> `10.0.0.0/16`. */
-export function formatCidr(base: number, prefix: number): string {
-  const octets = [24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256);
-  return `${octets.join(".")}/${prefix}`;
-}
-
-/** True when `inner` lies entirely inside `outer`. */
-export function cidrContains(outer: string, inner: string): boolean {
-  const o = parseCidr(outer);
-  const i = parseCidr(inner);
-  if (!o || !i || i.prefix < o.prefix) return false;
-  return i.base >= o.base && i.base + 2 ** (32 - i.prefix) <= o.base + 2 ** (32 - o.prefix);
-}
 
 export interface SubnetPlan {
   /** One CIDR per availability zone, in zone order. */

@@ -6,9 +6,9 @@
 import { z } from "zod";
 import { checkNoOverlap, cidr, labels, matching, parseCidr, taint } from "../../config/fields.js";
 import { toolchain } from "../../config/versions.js";
-import { AMI_TYPES, archOfAmiType, archOfInstanceType, cidrContains, deriveSubnets, roleOfSession } from "./plan.js";
-
-const fix = (text: string) => ({ params: { fix: text } });
+import { cidrContains } from "../../config/cidr.js";
+import { AMI_TYPES, archOfAmiType, archOfInstanceType, deriveSubnets, roleOfSession } from "./plan.js";
+import { fix } from "../../config/toolkit.js";
 
 export const region = matching(
   /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/,

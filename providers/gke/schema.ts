@@ -7,8 +7,7 @@ import { z } from "zod";
 import { checkNoOverlap, cidr, labels, parseCidr, taint } from "../../config/fields.js";
 import { hoursIn, maintenanceWindow } from "../cloud/maintenance.js";
 import { checkPools } from "../cloud/pools.js";
-
-const fix = (text: string) => ({ params: { fix: text } });
+import { fix } from "../../config/toolkit.js";
 
 // A refinement rather than .regex(): zod keeps `params.fix` on custom issues only.
 const matching = (re: RegExp, opts: { message: string; params?: { fix: string } }) =>

@@ -63,7 +63,14 @@ export class LocalCluster extends pulumi.ComponentResource implements Kubernetes
       `${name}-k8s`,
       // The identifier is the cluster name, so a changed kubeconfig (new certificates after a
       // re-create under the same name) does not replace every object.
-      { kubeconfig: this.kubeconfig, clusterIdentifier: `kuar-local-${args.clusterName}` },
+      // deleteUnreachable: when this machine's control plane is already gone (deleted by hand, or a
+      // machine wiped), `destroy` drops its objects from the state instead of failing on them;
+      // they died with the control plane, which this stack owns outright.
+      {
+        kubeconfig: this.kubeconfig,
+        clusterIdentifier: `kuar-local-${args.clusterName}`,
+        deleteUnreachable: true,
+      },
       { parent: this },
     );
     this.capabilities = {

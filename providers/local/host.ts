@@ -5,6 +5,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
+import { configPath } from "../../config/errors.js";
 import { toolchainBin } from "./kwok.js";
 
 /** The bits of the machine the checks look at. */
@@ -113,9 +114,9 @@ export function imageProblems(images: Record<string, string>, realNodes: number,
   const entries = Object.entries(images);
   if (entries.length > 0 && realNodes === 0) {
     problems.push({
-      path: ["images"],
-      input: Object.keys(images),
-      message: "images are imported into real nodes, and there are none",
+      path: ["realNodes"],
+      input: realNodes,
+      message: `is 0, but kuar:local.images lists ${entries.length} image(s) to import into real nodes`,
       fix: "Add real nodes: pulumi config set --path 'kuar:local.realNodes' 1, or remove kuar:local.images.",
     });
   }
@@ -131,7 +132,7 @@ export function imageProblems(images: Record<string, string>, realNodes: number,
       continue;
     }
     const full = imagePath(path, host.cwd);
-    const setIt = `pulumi config set --path 'kuar:local.images["${ref}"]' <path of an OCI archive (.tar) or layout directory>`;
+    const setIt = `pulumi config set --path '${configPath(["local", ...at])}' <path of an OCI archive (.tar) or layout directory>`;
     if (!host.exists(full)) {
       problems.push({
         path: at,

@@ -5,8 +5,7 @@
 import { z } from "zod";
 import { dnsLabel, labels } from "../../config/fields.js";
 import { k3sVersion } from "../../config/versions.js";
-
-const fix = (text: string) => ({ params: { fix: text } });
+import { fix } from "../../config/toolkit.js";
 
 /** An IPv4 address or a DNS name such as `pi1.lan`. */
 export const address = z

@@ -81,7 +81,7 @@ const CRITICAL_ADDONS_TAINT = taintsOf([plan.CRITICAL_ADDONS_TAINT])[0]!;
 const SPOT_TAINT = taintsOf([plan.SPOT_TAINT])[0]!;
 const { AKS_SERVER_ID, caFromUserCredentials, kubeloginArgs } = await import("../../../providers/aks/kubeconfig.js");
 const { archOfVmSize, regionTypo } = await import("../../../providers/aks/regions.js");
-const { contains } = await import("../../../providers/aks/schema.js");
+const { cidrContains: contains } = await import("../../../config/cidr.js");
 const { checkSystemPool } = await import("../../../providers/aks/cluster.js");
 
 const LOCATION = "westeurope";

@@ -9,6 +9,7 @@ import { describe, test } from "node:test";
 import type * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { ConfigError } from "../../../config/errors.js";
+import { cidrContains } from "../../../config/cidr.js";
 import { parseConfig, parseObject } from "../../../config/load.js";
 import { stackFileConfig } from "../../../config/stack-file.js";
 import { secretOf, useMocks, valueOf } from "../../kit/mocks.js";
@@ -678,7 +679,7 @@ describe("subnet plan", () => {
     const p = plan.deriveSubnets("10.8.0.0/20", 3);
     assert.deepEqual(p.private, ["10.8.0.0/22", "10.8.4.0/22", "10.8.8.0/22"]);
     assert.deepEqual(p.public, ["10.8.12.0/26", "10.8.12.64/26", "10.8.12.128/26"]);
-    for (const c of [...p.private, ...p.public]) assert.ok(plan.cidrContains("10.8.0.0/20", c), c);
+    for (const c of [...p.private, ...p.public]) assert.ok(cidrContains("10.8.0.0/20", c), c);
   });
 });
 

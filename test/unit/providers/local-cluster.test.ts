@@ -29,3 +29,13 @@ test("with real nodes, containers run and the node count includes them; the cont
   assert.equal(cp.inputs["realNodes"], 2);
   assert.deepEqual(cp.inputs["images"], images);
 });
+
+test("the local provider is keyed by the cluster's name and lets destroy drop objects of a control plane that is gone", async () => {
+  target.create("p", base, ctx);
+  await mocks.settle();
+  const provider = mocks.ofType("pulumi:providers:kubernetes").find((r) => r.name === "p-k8s");
+  assert.ok(provider, "the Kubernetes provider registered");
+  assert.equal(provider.inputs["clusterIdentifier"], "kuar-local-kuar-dev");
+  // Provider inputs reach the engine as strings.
+  assert.equal(String(provider.inputs["deleteUnreachable"]), "true");
+});

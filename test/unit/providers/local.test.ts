@@ -96,7 +96,7 @@ test("fails when an image archive is missing or a directory is no OCI layout, na
 
 test("fails when an image key is no image reference, or images are given without real nodes", () => {
   assert.match(problems({ realNodes: 1, images: { "Not An Image": archive } }), /is not an image reference/);
-  assert.match(problems({ images: { "redis:8": archive } }), /imported into real nodes, and there are none/);
+  assert.match(problems({ images: { "redis:8": archive } }), /"path":\["realNodes"\].*is 0, but kuar:local\.images lists 1 image\(s\) to import into real nodes/);
 });
 
 test("problems reach the stack config error with the kuar:local path, before anything is registered", () => {
@@ -105,7 +105,7 @@ test("problems reach the stack config error with the kuar:local path, before any
     assert.fail("expected a ConfigError");
   } catch (e) {
     assert.ok(e instanceof ConfigError, String(e));
-    assert.match(e.message, /kuar:local\.images\.redis:8: no file or directory at \/nonexistent\/redis\.tar/);
+    assert.match(e.message, /kuar:local\.images\["redis:8"\]: no file or directory at \/nonexistent\/redis\.tar/);
   }
 });
 
