@@ -96,7 +96,10 @@ test("fails when an image archive is missing or a directory is no OCI layout, na
 
 test("fails when an image key is no image reference, or images are given without real nodes", () => {
   assert.match(problems({ realNodes: 1, images: { "Not An Image": archive } }), /is not an image reference/);
-  assert.match(problems({ images: { "redis:8": archive } }), /"path":\["realNodes"\].*is 0, but kuar:local\.images lists 1 image\(s\) to import into real nodes/);
+  assert.match(
+    problems({ images: { "redis:8": archive } }),
+    /"path":\["realNodes"\].*is 0, but kuar:local\.images lists 1 image\(s\) to import into real nodes/,
+  );
 });
 
 test("problems reach the stack config error with the kuar:local path, before anything is registered", () => {
