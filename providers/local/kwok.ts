@@ -70,16 +70,36 @@ export function storageClassManifest(realNodes: number): string {
  * to it later): kwok manages only the nodes kwokctl made (annotated `kwok.x-k8s.io/node: fake`),
  * and the API server authenticates to kubelets (logs, exec) with kwokctl's admin certificate.
  */
-export const extraArgs = (name: string) => [
-  `kube-apiserver=kubelet-client-certificate=${join(clusterDir(name), "pki", "admin.crt")}`,
-  `kube-apiserver=kubelet-client-key=${join(clusterDir(name), "pki", "admin.key")}`,
-  "kube-controller-manager=enable-hostpath-provisioner=true",
-  // The conventional Service range (kubeadm's), so kube-dns can take 10.96.0.10 as on real clusters.
-  `kube-apiserver=service-cluster-ip-range=${SERVICE_CIDR}`,
-  `kube-controller-manager=service-cluster-ip-range=${SERVICE_CIDR}`,
-  "kwok-controller=manage-all-nodes=false",
-  "kwok-controller=manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-];
+export const extraArgs = (name: string) =>
+  firstPerComponentFirst([
+    `kube-apiserver=kubelet-client-certificate=${join(clusterDir(name), "pki", "admin.crt")}`,
+    `kube-apiserver=kubelet-client-key=${join(clusterDir(name), "pki", "admin.key")}`,
+    "kube-controller-manager=enable-hostpath-provisioner=true",
+    // The conventional Service range (kubeadm's), so kube-dns can take 10.96.0.10 as on real clusters.
+    `kube-apiserver=service-cluster-ip-range=${SERVICE_CIDR}`,
+    `kube-controller-manager=service-cluster-ip-range=${SERVICE_CIDR}`,
+    "kwok-controller=manage-all-nodes=false",
+    "kwok-controller=manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+  ]);
+
+/**
+ * kwokctl v0.8.0 groups `--extra-args component=key=value` by component, but records a
+ * component's group under the flag's own position (pkg/kwokctl/cmd/create/cluster/cluster.go,
+ * mutationComponentPatches), so a component whose first flag is not at the position of its group
+ * panics with "index out of range". Putting every component's first flag first, in order, makes
+ * the two positions agree.
+ */
+export function firstPerComponentFirst(args: string[]): string[] {
+  const seen = new Set<string>();
+  const first: string[] = [];
+  const rest: string[] = [];
+  for (const a of args) {
+    const component = a.split("=")[0]!;
+    (seen.has(component) ? rest : first).push(a);
+    seen.add(component);
+  }
+  return [...first, ...rest];
+}
 export const STORAGE_CLASS = "standard";
 
 export interface KwokOptions {

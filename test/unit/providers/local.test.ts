@@ -210,6 +210,47 @@ test("kwok manages only the nodes kwokctl made, and the API server serves Mutati
   assert.match(cfg, /kubeApiserverCertSANs:\n {2}- 10\.96\.0\.1/);
 });
 
+/** kwokctl v0.8.0's grouping of --extra-args (cluster.go mutationComponentPatches), index for index. */
+function kwokctlGroups(args: string[]): Map<string, string[]> {
+  const groups: { name: string; keys: string[] }[] = [];
+  const at = new Map<string, number>();
+  args.forEach((a, i) => {
+    const [component, key] = a.split("=");
+    const n = at.get(component!);
+    if (n !== undefined) {
+      const g = groups[n];
+      if (!g) throw new Error(`kwokctl panics: index out of range [${n}] with length ${groups.length}`);
+      g.keys.push(key!);
+      return;
+    }
+    groups.push({ name: component!, keys: [key!] });
+    at.set(component!, i); // kwokctl records the flag's own position, not the group's
+  });
+  return new Map(groups.map((g) => [g.name, g.keys]));
+}
+
+test("kwokctl accepts the extra args: each component's first flag comes first, so its grouping cannot panic", () => {
+  const groups = kwokctlGroups(extraArgs("kuar-x"));
+  assert.deepEqual(groups.get("kube-apiserver"), [
+    "kubelet-client-certificate",
+    "kubelet-client-key",
+    "service-cluster-ip-range",
+  ]);
+  assert.deepEqual(groups.get("kube-controller-manager"), ["enable-hostpath-provisioner", "service-cluster-ip-range"]);
+  assert.deepEqual(groups.get("kwok-controller"), ["manage-all-nodes", "manage-nodes-with-annotation-selector"]);
+  // The order the flags were written in would panic kwokctl, as it did on the real engine.
+  assert.throws(
+    () =>
+      kwokctlGroups([
+        "kube-apiserver=a=1",
+        "kube-apiserver=b=2",
+        "kube-controller-manager=c=3",
+        "kube-controller-manager=d=4",
+      ]),
+    /index out of range/,
+  );
+});
+
 test("the default StorageClass is hostpath on simulated nodes and local-path with real nodes", () => {
   assert.equal(JSON.parse(storageClassManifest(0)).provisioner, "kubernetes.io/host-path");
   assert.equal(JSON.parse(storageClassManifest(1)).provisioner, "kuar.dev/local-path");
