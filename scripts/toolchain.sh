@@ -303,7 +303,9 @@ for c in "${components[@]}"; do
     log "built $c in $(($(date +%s) - t0))s"
     summary+=("$c|built|$(($(date +%s) - t0))s")
   fi
-  for f in "$dir"/*; do [[ -x $f ]] && link "$f"; done
+  # Only the piece's own binaries: a link another piece put here (the language host beside pulumi)
+  # would otherwise be linked onto itself.
+  for f in "$dir"/*; do [[ -x $f && ! -L $f ]] && link "$f"; done
 done
 
 if ((${#summary[@]})); then
