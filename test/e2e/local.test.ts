@@ -155,12 +155,15 @@ describe("local target end to end", { skip: reason }, () => {
           [
             "--kubeconfig",
             s.kubeconfig,
-            "scale",
+            // A patch of the object itself: the policy matches deployments, not their scale subresource.
+            "patch",
             "deployment",
             before.metadata.name,
             "-n",
             before.metadata.namespace,
-            "--replicas=3",
+            "--type=merge",
+            "-p",
+            '{"spec":{"replicas":3}}',
             "--dry-run=server",
           ],
           { encoding: "utf8" },
