@@ -12,7 +12,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { MaintenanceWindow } from "../cloud/maintenance.js";
 import { after } from "../cloud/order.js";
-import { archOfPools } from "../cloud/pools.js";
 import type { ClusterCapabilities, KubernetesCluster } from "../contract.js";
 import { caFromUserCredentials, renderKubeconfig, type KubeloginMode } from "./kubeconfig.js";
 import {
@@ -29,6 +28,7 @@ import {
   type PrincipalType,
 } from "./plan.js";
 import type { AksNetwork, ResolvedPool, UpgradeChannel } from "./schema.js";
+import { capabilitiesOf } from "./info.js";
 
 /** Every field is resolved by the schema (providers/aks/schema.ts); the component adds no defaults. */
 export interface AksClusterArgs {
@@ -332,19 +332,7 @@ export class AksCluster extends pulumi.ComponentResource implements KubernetesCl
       // pools, add-ons and the grant still stand, then add-ons, pools and the cluster.
       { parent: this, dependsOn: after([cluster], agentPools, addons, [deployerAdmin]) },
     );
-    this.capabilities = {
-      loadBalancer: "cloud",
-      defaultStorageClass: "managed-csi",
-      arch: archOfPools(pools),
-      dns: true,
-      metricsServer: true,
-      online: true,
-      runsContainers: true,
-      nodes: Math.max(
-        1,
-        pools.reduce((n, p) => n + p.minCount, 0),
-      ),
-    };
+    this.capabilities = capabilitiesOf(pools);
     this.registerOutputs({
       name: this.name,
       kubeconfig: this.kubeconfig,

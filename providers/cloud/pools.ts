@@ -4,7 +4,6 @@
  * system pool that is never empty), and whether kuar's own pods can schedule on the pools.
  */
 import type { z } from "zod";
-import type { Arch } from "../contract.js";
 
 export type TaintEffect = "NoSchedule" | "PreferNoSchedule" | "NoExecute";
 
@@ -26,12 +25,8 @@ export function taintString(t: Taint): string {
   return t.value ? `${t.key}=${t.value}:${t.effect}` : `${t.key}:${t.effect}`;
 }
 
-/** Every pool counts: add-on DaemonSets run on system pools too. */
-export function archOfPools(pools: { arch: "amd64" | "arm64" }[]): Arch {
-  const arches = new Set(pools.map((p) => p.arch));
-  if (arches.size === 1) return [...arches][0]!;
-  return arches.size === 0 ? "amd64" : "mixed";
-}
+/** One architecture rule for every target (providers/contract.ts). */
+export { archOfPools } from "../contract.js";
 
 /** A pool as the shared checks see it, whatever the cloud calls its fields. */
 export interface PoolCheck {

@@ -8,12 +8,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { MaintenanceWindow } from "../cloud/maintenance.js";
 import { after } from "../cloud/order.js";
-import { archOfPools, TAINT_EFFECT_ENUM } from "../cloud/pools.js";
+import { TAINT_EFFECT_ENUM } from "../cloud/pools.js";
 import type { ClusterCapabilities, KubernetesCluster } from "../contract.js";
 import { contextName, renderKubeconfig, type GkeKubeconfigAuth } from "./kubeconfig.js";
 import { nodeAccountId } from "./naming.js";
 import { initialNodes, maintenancePolicyOf, versionProblems } from "./plan.js";
 import type { GkeNetwork, ReleaseChannel, ResolvedPool } from "./schema.js";
+import { capabilitiesOf } from "./info.js";
 
 /** Roles of the node service account: what a node needs to log, report metrics and pull images, nothing more. */
 export const NODE_ROLES = [
@@ -247,19 +248,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
       // their controllers release the load balancers and disks, then the pools, then the cluster.
       { parent: this, dependsOn: after([cluster], nodePools) },
     );
-    this.capabilities = {
-      loadBalancer: "cloud",
-      defaultStorageClass: "standard-rwo",
-      arch: archOfPools(pools),
-      dns: true,
-      metricsServer: true,
-      online: true,
-      runsContainers: true,
-      nodes: Math.max(
-        1,
-        pools.reduce((n, p) => n + p.minNodes, 0),
-      ),
-    };
+    this.capabilities = capabilitiesOf(pools);
     this.registerOutputs({
       name: this.name,
       kubeconfig: this.kubeconfig,
