@@ -45,15 +45,11 @@ writeFileSync(
 /** Only PATH and HOME: no cloud credentials, no backend, no passphrase. */
 function plan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", join(root, "cli", "main.ts"), "plan", "--json", ...args],
-      {
-        cwd: root,
-        env: { PATH: process.env["PATH"] ?? "", HOME: dir },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
+    const child = spawn(process.execPath, [join(root, "cli", "kuar.js"), "plan", "--json", ...args], {
+      cwd: root,
+      env: { PATH: process.env["PATH"] ?? "", HOME: dir },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
