@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { loadContracts } from "../../../config/contracts/index.js";
+import { loadContracts, sourceProblem, versionOf } from "../../../config/contracts/index.js";
 import { imageContractSchema } from "../../../config/contracts/images/schema.js";
 import { images } from "../../../config/versions.js";
 import { useMocks } from "../../kit/mocks.js";
@@ -34,6 +34,28 @@ test("every fact cites a repository, a path and a tag", () => {
       assert.ok(s.repo.includes("/") && s.path && s.tag, `${key}.${name}`);
     }
   }
+});
+
+/**
+ * Images whose pinned source is not in the stored sources; each of their facts says so
+ * (`notAtPin`). Keep this list exact: a record read at its pin again must leave it.
+ */
+const NOT_AT_PIN = ["kuard", "parseDashboard", "parseServer", "pause", "redis"];
+
+test("every fact is read at the pinned version, or says why it could not be", () => {
+  const problems: string[] = [];
+  const unpinned = new Set<string>();
+  for (const [key, r] of Object.entries(records)) {
+    const pin = versionOf(typeof r.pin === "string" ? r.pin : r.pin.amd64);
+    for (const [name, fact] of Object.entries(r.facts)) {
+      if (!fact) continue;
+      const bad = sourceProblem(`config/contracts/images/${key}.json facts.${name}`, pin, fact.source);
+      if (bad) problems.push(bad);
+      if (fact.source.notAtPin !== undefined) unpinned.add(key);
+    }
+  }
+  assert.deepEqual(problems, []);
+  assert.deepEqual([...unpinned].sort(), NOT_AT_PIN, "the images with facts not read at their pin");
 });
 
 async function rendered(d: Deployed) {
