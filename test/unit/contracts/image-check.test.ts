@@ -81,6 +81,9 @@ test("fails when an env name is read by nothing, or a value the image misparses"
   assert.match(valueProblem("comma-list", "a, b")!, /without trimming/);
   assert.match(valueProblem("json", "[10.0.0.0/8]")!, /not JSON/);
   assert.equal(valueProblem("json", '["10.0.0.0/8"]'), undefined);
+  assert.match(valueProblem("nconf", "smtp.example.com")!, /JSON literal, "\\"smtp\.example\.com\\""/);
+  assert.equal(valueProblem("nconf", '"smtp.example.com"'), undefined);
+  assert.equal(valueProblem("nconf", "587"), undefined);
 });
 
 test("fails when a binary with file capabilities runs with ALL dropped and nothing added back (CoreDNS)", () => {
