@@ -46,11 +46,12 @@ export function ghostString(value: string): string {
 }
 
 /**
- * Ghost's mail and sign-in settings as nconf env (`__` nests keys; values are parsed, so
- * "false" and "587" arrive as a boolean and a number, and strings go as JSON literals). With an
- * SMTP host, mail goes out through it and Ghost's staff device verification (on by default) stays on. Without one Ghost would fall
- * back to direct delivery on port 25, which egress policy and most clouds block, and every new
- * browser's sign-in would wait for an emailed code that never comes: verification is turned off.
+ * Ghost's mail and sign-in settings as nconf env (`__` nests keys; values are parsed, so "false"
+ * and "587" arrive as a boolean and a number, and strings go as JSON literals). With an SMTP host,
+ * mail goes out through it and Ghost's staff device verification (on by default) stays on. Without
+ * one Ghost would fall back to direct delivery on port 25, which egress policy and most clouds
+ * block, and every new browser's sign-in would wait for an emailed code that never comes:
+ * verification is turned off.
  */
 export function ghostMailEnv(mail: GhostConfig["mail"], smtpSecret: pulumi.Input<string> | undefined): EnvVar[] {
   if (mail.host === undefined) return [{ name: "security__staffDeviceVerification", value: "false" }];

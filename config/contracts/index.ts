@@ -23,7 +23,10 @@ export const sourceSchema = z.strictObject({
    * chart's appVersion). @default the version in `tag`
    */
   version: z.string().min(1).optional(),
-  /** How the text was read when not from the repository itself, e.g. "npm parse-server@8.2.4". @default the repository */
+  /**
+   * How the text was read when not from the repository itself, e.g. "npm parse-server@8.2.4".
+   * @default the repository
+   */
   via: z.string().min(1).optional(),
   /**
    * Set only when the pinned version's source could not be read: why, and what was read
