@@ -19,6 +19,9 @@ const PORT = 2368;
 export const SITE_PATH = "/ghost/api/admin/site/";
 /** The image's `GHOST_CONTENT`: themes, images, logs and settings files. */
 export const CONTENT_PATH = "/var/lib/ghost/content";
+/** Secret keys holding passwords as Ghost reads them (JSON string literals, see {@link ghostString}). */
+export const SMTP_PASSWORD_KEY = "smtp-password-ghost";
+export const DB_PASSWORD_KEY = "password-ghost";
 
 export interface GhostArgs extends AppBaseArgs {
   /** Validated `kuar:workloads.ghost`. @default the schema defaults */
@@ -34,27 +37,37 @@ export interface GhostArgs extends AppBaseArgs {
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 /**
- * Ghost's mail and sign-in settings as nconf env (`__` nests keys; values are parsed, so
- * "false" and "587" arrive as a boolean and a number). With an SMTP host, mail goes out through it
- * and Ghost's staff device verification (on by default) stays on. Without one Ghost would fall
- * back to direct delivery on port 25, which egress policy and most clouds block, and every new
- * browser's sign-in would wait for an emailed code that never comes: verification is turned off.
+ * A string as a Ghost setting. Ghost reads its environment through nconf with `parseValues`,
+ * which JSON-parses every value: a bare "12345", "true" or "null" would arrive as a number, a
+ * boolean or null, and a quoted one without its quotes. A JSON string literal arrives as itself.
+ */
+export function ghostString(value: string): string {
+  return JSON.stringify(value);
+}
+
+/**
+ * Ghost's mail and sign-in settings as nconf env (`__` nests keys; values are parsed, so "false"
+ * and "587" arrive as a boolean and a number, and strings go as JSON literals). With an SMTP host,
+ * mail goes out through it and Ghost's staff device verification (on by default) stays on. Without
+ * one Ghost would fall back to direct delivery on port 25, which egress policy and most clouds
+ * block, and every new browser's sign-in would wait for an emailed code that never comes:
+ * verification is turned off.
  */
 export function ghostMailEnv(mail: GhostConfig["mail"], smtpSecret: pulumi.Input<string> | undefined): EnvVar[] {
   if (mail.host === undefined) return [{ name: "security__staffDeviceVerification", value: "false" }];
   const env: EnvVar[] = [
-    { name: "mail__transport", value: "SMTP" },
-    { name: "mail__options__host", value: mail.host },
+    { name: "mail__transport", value: ghostString("SMTP") },
+    { name: "mail__options__host", value: ghostString(mail.host) },
     { name: "mail__options__port", value: String(mail.port) },
     { name: "mail__options__secure", value: String(mail.secure) },
   ];
   if (mail.user !== undefined && smtpSecret !== undefined) {
     env.push(
-      { name: "mail__options__auth__user", value: mail.user },
-      { name: "mail__options__auth__pass", valueFrom: { secretKeyRef: { name: smtpSecret, key: "smtp-password" } } },
+      { name: "mail__options__auth__user", value: ghostString(mail.user) },
+      { name: "mail__options__auth__pass", valueFrom: { secretKeyRef: { name: smtpSecret, key: SMTP_PASSWORD_KEY } } },
     );
   }
-  if (mail.from !== undefined) env.push({ name: "mail__from", value: mail.from });
+  if (mail.from !== undefined) env.push({ name: "mail__from", value: ghostString(mail.from) });
   env.push({ name: "security__staffDeviceVerification", value: "true" });
   return env;
 }
@@ -102,7 +115,8 @@ export class Ghost extends pulumi.ComponentResource {
       {
         metadata: { name: secretName, namespace, labels: labels({ ...id, component: "database" }) },
         type: "Opaque",
-        stringData: { password, "root-password": rootPassword },
+        // MySQL reads `password` as is; Ghost reads its own JSON-encoded copy.
+        stringData: { password, "root-password": rootPassword, [DB_PASSWORD_KEY]: password.apply(ghostString) },
       },
       child,
     );
@@ -134,7 +148,7 @@ export class Ghost extends pulumi.ComponentResource {
         {
           metadata: { name: mailName, namespace, labels: labels(id) },
           type: "Opaque",
-          stringData: { "smtp-password": pulumi.secret(args.smtpPassword) },
+          stringData: { [SMTP_PASSWORD_KEY]: pulumi.secret(args.smtpPassword).apply(ghostString) },
         },
         child,
       ).metadata.name;
@@ -177,17 +191,17 @@ export class Ghost extends pulumi.ComponentResource {
                   image: images.ghost,
                   ports: [{ name: "http", containerPort: PORT }],
                   env: [
-                    { name: "url", value: url },
+                    { name: "url", value: ghostString(url) },
                     { name: "NODE_ENV", value: "production" },
-                    { name: "database__client", value: "mysql" },
-                    { name: "database__connection__host", value: mysql.host },
+                    { name: "database__client", value: ghostString("mysql") },
+                    { name: "database__connection__host", value: mysql.host.apply(ghostString) },
                     { name: "database__connection__port", value: String(MYSQL_PORT) },
-                    { name: "database__connection__user", value: "ghost" },
+                    { name: "database__connection__user", value: ghostString("ghost") },
                     {
                       name: "database__connection__password",
-                      valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "password" } },
+                      valueFrom: { secretKeyRef: { name: secret.metadata.name, key: DB_PASSWORD_KEY } },
                     },
-                    { name: "database__connection__database", value: "ghost" },
+                    { name: "database__connection__database", value: ghostString("ghost") },
                     ...ghostMailEnv(cfg.mail, mailSecret),
                   ],
                   // The first start runs database migrations.

@@ -12,6 +12,7 @@ import { describe, test } from "node:test";
 import { useMocks, type RecordedResource } from "../../kit/mocks.js";
 import { bare, cloud, metal } from "../bootstrap/capabilities.js";
 import type { ClusterCapabilities } from "../../../providers/contract.js";
+import { sourceProblem } from "../../../config/contracts/index.js";
 
 interface ChartRecord {
   pin: string;
@@ -107,6 +108,10 @@ describe("every pinned chart has a contract record", () => {
       );
       assert.match(r.source.repo, /^[\w.-]+\/[\w.-]+$/, `${r.pin}: source.repo is owner/name`);
       assert.ok(r.source.path && r.source.tag, `${r.pin}: source path and tag`);
+      assert.equal(
+        sourceProblem(`config/contracts/charts ${r.pin}`, pin.version.replace(/^v/, ""), r.source),
+        undefined,
+      );
       assert.ok(Object.keys(r.values).length > 0, `${r.pin}: records the values kuar sets`);
     }
   });

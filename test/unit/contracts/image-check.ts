@@ -100,6 +100,13 @@ export function valueProblem(parse: string, value: string): string | undefined {
       }
     case "number":
       return /^\d+$/.test(value) ? undefined : "must be a number";
+    case "nconf":
+      try {
+        JSON.parse(value);
+        return undefined;
+      } catch {
+        return `is JSON-parsed (nconf parseValues); write it as a JSON literal, ${JSON.stringify(JSON.stringify(value))}, so no value (12345, true, null, a quoted one) changes type or loses its quotes`;
+      }
     default:
       return undefined;
   }
@@ -250,8 +257,9 @@ export function checkPod(pod: PodUnderTest, records: Record<string, ImageContrac
       const byScript = new RegExp(`\\$\\{?${name}\\b|process\\.env\\.${name}\\b`).test(text);
       if (!rec && !byPattern && !byScript)
         problems.push(`${where}: env ${name} is read by neither the ${key} image nor kuar's script`);
-      if (rec && typeof e["value"] === "string") {
-        const bad = valueProblem(rec.parse, e["value"]);
+      const parse = rec?.parse ?? (byPattern ? pattern.parse : undefined);
+      if (parse && typeof e["value"] === "string") {
+        const bad = valueProblem(parse, e["value"]);
         if (bad) problems.push(`${where}: env ${name} ${bad}`);
       }
     }

@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { loadContracts } from "../../../config/contracts/index.js";
+import { loadContracts, sourceProblem, versionOf } from "../../../config/contracts/index.js";
 import { imageContractSchema } from "../../../config/contracts/images/schema.js";
 import { images } from "../../../config/versions.js";
 import { useMocks } from "../../kit/mocks.js";
-import { deploy, podSpec, T, type Deployed } from "../workloads/harness.js";
+import { container, deploy, podSpec, secretData, T, type Deployed } from "../workloads/harness.js";
 import { checkPod } from "./image-check.js";
 
 const mocks = await useMocks();
@@ -34,6 +34,28 @@ test("every fact cites a repository, a path and a tag", () => {
       assert.ok(s.repo.includes("/") && s.path && s.tag, `${key}.${name}`);
     }
   }
+});
+
+/**
+ * Images whose pinned source is not in the stored sources; each of their facts says so
+ * (`notAtPin`). Keep this list exact: a record read at its pin again must leave it.
+ */
+const NOT_AT_PIN = ["kuard", "parseDashboard", "parseServer", "pause", "redis"];
+
+test("every fact is read at the pinned version, or says why it could not be", () => {
+  const problems: string[] = [];
+  const unpinned = new Set<string>();
+  for (const [key, r] of Object.entries(records)) {
+    const pin = versionOf(typeof r.pin === "string" ? r.pin : r.pin.amd64);
+    for (const [name, fact] of Object.entries(r.facts)) {
+      if (!fact) continue;
+      const bad = sourceProblem(`config/contracts/images/${key}.json facts.${name}`, pin, fact.source);
+      if (bad) problems.push(bad);
+      if (fact.source.notAtPin !== undefined) unpinned.add(key);
+    }
+  }
+  assert.deepEqual(problems, []);
+  assert.deepEqual([...unpinned].sort(), NOT_AT_PIN, "the images with facts not read at their pin");
 });
 
 async function rendered(d: Deployed) {
@@ -97,3 +119,59 @@ for (const [i, shape] of shapes.entries()) {
     assert.deepEqual(problems, []);
   });
 }
+
+/**
+ * Ghost reads every setting from the environment through nconf with parseValues (recorded in
+ * config/contracts/images/ghost.json: loader.js and nconf 0.13.0's common.parseValues), which
+ * JSON-parses each value. Every setting kuar gives it, literal or from a Secret, must arrive as
+ * what kuar meant, even for values that look like JSON (a password of digits, "true", "null").
+ * parseValues below is nconf 0.13.0's: JSON where it parses, "undefined" as undefined, else the string.
+ */
+function parseValues(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value === "undefined" ? undefined : value;
+  }
+}
+
+test("fails when Ghost would misread a setting: strings that look like JSON arrive as the same strings", async () => {
+  const pulumi = await import("@pulumi/pulumi");
+  const dbPassword = "20261201";
+  const smtpPassword = "true";
+  const d = await deploy(mocks, "gs", {
+    workloads: {
+      kuard: { enabled: false },
+      ghost: { enabled: true, mail: { host: "smtp.example.com", user: "12345", from: '"Blog" <b@example.com>' } },
+    },
+    gateway: "https",
+    secrets: { ghostDatabasePassword: pulumi.output(dbPassword), ghostSmtpPassword: pulumi.output(smtpPassword) },
+  });
+  const c = container(d.one(T.deployment, "gs-ghost"));
+  const read: Record<string, unknown> = {};
+  for (const e of c.env as Record<string, any>[]) {
+    const ref = e["valueFrom"]?.secretKeyRef;
+    const raw: string = ref ? (await secretData(d, ref.name))[ref.key]!.value : e["value"];
+    read[e["name"]] = parseValues(raw);
+  }
+  assert.deepEqual(read, {
+    url: "https://ghost.example.test",
+    NODE_ENV: "production",
+    database__client: "mysql",
+    database__connection__host: "gs-ghost-mysql",
+    database__connection__port: 3306,
+    database__connection__user: "ghost",
+    database__connection__password: dbPassword,
+    database__connection__database: "ghost",
+    mail__transport: "SMTP",
+    mail__options__host: "smtp.example.com",
+    mail__options__port: 587,
+    mail__options__secure: false,
+    mail__options__auth__user: "12345",
+    mail__options__auth__pass: smtpPassword,
+    mail__from: '"Blog" <b@example.com>',
+    security__staffDeviceVerification: true,
+  });
+  // MySQL itself reads the password as is.
+  assert.equal((await secretData(d, "gs-ghost-db"))["password"]!.value, dbPassword);
+});
