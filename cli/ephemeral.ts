@@ -254,15 +254,29 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
   writeFileSync(join(sessionsDir, "current"), stackName);
   opts.onSession?.(session);
 
+  ctx.signal?.throwIfAborted();
   ctx.log(`ephemeral: creating stack ${stackName} from ${opts.from} (expires ${expiresAt})`);
   const stack = await LocalWorkspace.createStack(
     { stackName, workDir: root },
     { envVars: ws.envVars, pulumiCommand: ws.pulumiCommand },
   );
   await stack.setAllConfig(config);
+  // An abort that came before the engine started is never passed on to it: stop here instead.
+  ctx.signal?.throwIfAborted();
+  // Pulumi stops gracefully on SIGINT; one that does not within ABORT_GRACE_MS is ended with its plugins.
+  let force: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    force = setTimeout(() => {
+      ctx.log(`ephemeral: the engine did not stop within ${ABORT_GRACE_MS / 1000}s of the interrupt; ending it`);
+      if (ctx.runId) void endRun(ctx.runId);
+    }, ABORT_GRACE_MS);
+  };
+  ctx.signal?.addEventListener("abort", onAbort, { once: true });
   try {
     await stack.up({ onOutput: engineOut(ctx), ...(ctx.signal ? { signal: ctx.signal } : {}) });
   } finally {
+    clearTimeout(force);
+    ctx.signal?.removeEventListener("abort", onAbort);
     await endPlugins(ctx);
   }
   const outs = await stack.outputs();
@@ -271,6 +285,9 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
   const outputs = Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
   return { session, outputs };
 }
+
+/** How long an interrupted engine may take to stop on its own. */
+export const ABORT_GRACE_MS = 90_000;
 
 const engineOut = (ctx: Context) => ctx.engineOut ?? ((o: string) => process.stderr.write(o));
 

@@ -193,16 +193,7 @@ function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
     };
     return { ...c, prepare };
   };
-  const withSignals = () => {
-    const abort = new AbortController();
-    const on = (sig: string) => () => {
-      ui.warn(`${sig} received: stopping the running operation (teardown still runs)`);
-      abort.abort();
-    };
-    process.once("SIGINT", on("SIGINT"));
-    process.once("SIGTERM", on("SIGTERM"));
-    return abort;
-  };
+  const withSignals = async () => (await import("./signals.js")).interruptible((l) => ui.warn(l));
 
   eph
     .command("up")
@@ -214,9 +205,28 @@ function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
       act(async (o: { from: string; ttl: string; name?: string }) => {
         const e = await import("./ephemeral.js");
         await checkBase(o.from);
-        const abort = withSignals();
-        const c = { ...(await teardownCtx()), signal: abort.signal };
-        const r = await e.up(c, { from: o.from, ttl: o.ttl, ...(o.name ? { name: o.name } : {}) });
+        const abort = await withSignals();
+        let r: Awaited<ReturnType<typeof e.up>>;
+        let created: string | undefined;
+        try {
+          const c = { ...(await teardownCtx()), signal: abort.signal };
+          r = await e.up(c, {
+            from: o.from,
+            ttl: o.ttl,
+            ...(o.name ? { name: o.name } : {}),
+            onSession: (s) => (created = s.stack),
+          });
+        } catch (err) {
+          if (!abort.signal.aborted) throw err;
+          ui.error(describeError(err));
+          if (created)
+            ui.info(
+              `interrupted: tear ${created} down with "kuar ephemeral down --name ${created}" (or let reap do it)`,
+            );
+          return EXIT.interrupted;
+        } finally {
+          abort.dispose();
+        }
         ui.out(
           JSON.stringify(
             {
@@ -280,7 +290,7 @@ function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
       act(async (o: { from: string; ttl: string; name?: string }) => {
         const e = await import("./ephemeral.js");
         await checkBase(o.from);
-        const abort = withSignals();
+        const abort = await withSignals();
         const c = { ...(await teardownCtx()), signal: abort.signal };
         // Only a stack this very run recorded is torn down: never a name that merely was asked for.
         let created: string | undefined;
@@ -301,7 +311,11 @@ function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
           ui.error(describeError(err));
           if (abort.signal.aborted) code = EXIT.interrupted;
         } finally {
-          if (created) await e.down({ ...c, signal: undefined }, created);
+          try {
+            if (created) await e.down({ ...c, signal: undefined }, created);
+          } finally {
+            abort.dispose();
+          }
         }
         return code;
       }),

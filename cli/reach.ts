@@ -11,6 +11,11 @@ export interface Reach {
   command?: string;
 }
 
+const IN_CLUSTER_TCP = /^([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local:(\d+)$/;
+
+const portForward = (kubeconfig: string, ns: string, svc: string, local: number, port: number | string) =>
+  `kubectl${kubeconfig ? ` --kubeconfig ${kubeconfig}` : ""} -n ${ns} port-forward svc/${svc} ${local}:${port}`;
+
 const DEFAULT_PORT: Record<string, number> = { "http:": 80, "https:": 443, "redis:": 6379 };
 
 /** One entry per endpoint; `localPort` numbers port-forwards from 8080 up, in endpoint order. */
@@ -19,6 +24,17 @@ export function reachEndpoints(endpoints: Record<string, string>, kubeconfigHint
   let next = localPort;
   for (const [app, raw] of Object.entries(endpoints)) {
     if (!raw) continue;
+    // A TCP endpoint is printed as <svc>.<ns>.svc.cluster.local:<port>, with no scheme (redis).
+    const tcp = IN_CLUSTER_TCP.exec(raw);
+    if (tcp) {
+      const local = next++;
+      out.push({
+        app,
+        url: `127.0.0.1:${local}`,
+        command: portForward(kubeconfigHint, tcp[2]!, tcp[1]!, local, tcp[3]!),
+      });
+      continue;
+    }
     let u: URL;
     try {
       u = new URL(raw);
@@ -37,7 +53,7 @@ export function reachEndpoints(endpoints: Record<string, string>, kubeconfigHint
     out.push({
       app,
       url: `${scheme}://127.0.0.1:${local}${u.pathname === "/" ? "" : u.pathname}`,
-      command: `kubectl${kubeconfigHint ? ` --kubeconfig ${kubeconfigHint}` : ""} -n ${m[2]} port-forward svc/${m[1]} ${local}:${port}`,
+      command: portForward(kubeconfigHint, m[2]!, m[1]!, local, port),
     });
   }
   return out;

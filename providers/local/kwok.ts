@@ -5,10 +5,11 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { settledComponents } from "./kwok-health.js";
 import { KUBERNETES_SERVICE_IP } from "./real-node-config.js";
 import { PROVISIONER_NAME } from "./volumes.js";
 
@@ -161,20 +162,36 @@ export class Kwok {
       await mkdir(cfgDir, { recursive: true });
       const cfg = join(cfgDir, `kwokctl-${this.opts.name}.yaml`);
       await writeFile(cfg, kwokctlConfig(this.bin, this.opts.kubeVersion));
-      await this.kwokctl(
-        "create",
-        "cluster",
-        "--config",
-        cfg,
-        "--kubeconfig",
-        join(cfgDir, `kwokctl-${this.opts.name}.kubeconfig`),
-        ...extraArgs(this.opts.name).flatMap((a) => ["--extra-args", a]),
-        "--wait",
-        "2m",
-      );
+      // kwokctl's ports can collide with a cluster created at the same moment (kwok-health.ts): recreate.
+      for (let attempt = 1; ; attempt++) {
+        await this.kwokctl(
+          "create",
+          "cluster",
+          "--config",
+          cfg,
+          "--kubeconfig",
+          join(cfgDir, `kwokctl-${this.opts.name}.kubeconfig`),
+          ...extraArgs(this.opts.name).flatMap((a) => ["--extra-args", a]),
+          "--wait",
+          "2m",
+        );
+        const dead = await settledComponents(clusterDir(this.opts.name));
+        if (!dead.length) break;
+        const why = dead.map((d) => `${d.component}: ${d.why}`).join("; ");
+        if (attempt >= 3) throw new Error(`local control plane "${this.opts.name}" did not stay up: ${why}`);
+        this.log(
+          `local control plane "${this.opts.name}": ${why}; deleting it and creating it again (attempt ${attempt + 1} of 3)`,
+        );
+        await this.kwokctl("delete", "cluster");
+      }
     } else {
       this.log(`starting local control plane "${this.opts.name}" (no-op when it already runs)`);
       await this.kwokctl("start", "cluster", "--wait", "2m");
+      const dead = await settledComponents(clusterDir(this.opts.name));
+      if (dead.length)
+        throw new Error(
+          `local control plane "${this.opts.name}" did not stay up: ${dead.map((d) => `${d.component}: ${d.why}`).join("; ")}`,
+        );
     }
     await this.ensureStorageClass(realNodes);
     await this.scale(nodes);
@@ -210,6 +227,9 @@ export class Kwok {
       this.log(`deleting local control plane "${this.opts.name}"`);
       await this.kwokctl("delete", "cluster");
     }
+    // The kwokctl config and kubeconfig ensure() wrote for this cluster.
+    for (const ext of ["yaml", "kubeconfig"])
+      await rm(join(homedir(), ".cache", "kuar", `kwokctl-${this.opts.name}.${ext}`), { force: true });
   }
 
   /** A self-contained admin kubeconfig (certificates embedded) with a meaningful context name. */

@@ -4,9 +4,11 @@
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { ppidFromStat, type Proc } from "../../cli/processes.js";
 import { clusterDir } from "../../providers/local/kwok.js";
 import {
   engineEnv,
@@ -14,6 +16,7 @@ import {
   pulumi,
   root,
   selectStack,
+  stateDir,
   toolchainBinDir,
   toolchainReady,
 } from "../../scripts/lib/engine.js";
@@ -88,4 +91,95 @@ export function createStack(config: Record<string, unknown>, prefix = "e2e"): E2
 /** Seconds since `start`, one decimal. */
 export function seconds(start: number): number {
   return Math.round((Date.now() - start) / 100) / 10;
+}
+
+/** What one e2e case may have started or written, by the case's own ids. */
+export interface CaseIds {
+  /** Stack names (each also owns `stacks/Pulumi.<name>.yaml` and `.kuar/ephemeral/<name>.*`). */
+  stacks: string[];
+  /** Local control plane names (`~/.kwok/clusters/<name>`, kwokctl's files in `~/.cache/kuar`). */
+  clusters?: string[];
+  /** Folders the case made (a temp HOME, a state dir): gone afterwards, and in no process. */
+  dirs?: string[];
+  /** The value of KUAR_E2E_CASE the case put in the environment of everything it ran (caseEnv). */
+  tag?: string;
+  /** HOME the case ran kuar with (default: this process's). */
+  home?: string;
+}
+
+/** The environment marker every process a case starts inherits: kuar, pulumi, each plugin. */
+export const CASE_MARKER = "KUAR_E2E_CASE";
+export const caseEnv = (tag: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv => ({
+  ...base,
+  [CASE_MARKER]: tag,
+});
+
+/** This process and its ancestors (the test runner), never counted as a case's leftovers. */
+function ownLineage(): Set<number> {
+  const own = new Set<number>();
+  for (let pid = process.pid; pid > 1 && !own.has(pid);) {
+    own.add(pid);
+    try {
+      pid = ppidFromStat(readFileSync(`/proc/${pid}/stat`, "latin1"));
+    } catch {
+      break;
+    }
+  }
+  return own;
+}
+
+/** Live processes whose command line or environment names one of the case's ids. */
+export function caseProcesses(ids: CaseIds): Proc[] {
+  const needles = [
+    ...ids.stacks,
+    ...(ids.clusters ?? []),
+    ...(ids.dirs ?? []),
+    ...(ids.tag ? [`${CASE_MARKER}=${ids.tag}`] : []),
+  ];
+  const own = ownLineage();
+  const out: Proc[] = [];
+  for (const e of readdirSync("/proc").filter((x) => /^\d+$/.test(x) && !own.has(Number(x)))) {
+    try {
+      const args = readFileSync(`/proc/${e}/cmdline`, "latin1").split("\0").join(" ").trim();
+      const env = readFileSync(`/proc/${e}/environ`, "latin1");
+      if (!args || !needles.some((n) => args.includes(n) || env.split("\0").some((v) => v.includes(n)))) continue;
+      out.push({ pid: Number(e), ppid: ppidFromStat(readFileSync(`/proc/${e}/stat`, "latin1")), args });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Everything of the case still there: processes, stacks in the backend, files and folders. */
+export function leftovers(ids: CaseIds): string[] {
+  const home = ids.home ?? homedir();
+  const left = caseProcesses(ids).map((p) => `process ${p.pid} (parent ${p.ppid}): ${p.args.slice(0, 160)}`);
+  const env = engineEnv(toolchainBinDir());
+  const ls = pulumi(env, ["stack", "ls", "--json"], { quiet: true, allowFailure: true });
+  const inBackend = ls.status === 0 ? (JSON.parse(ls.stdout) as { name: string }[]).map((s) => s.name) : [];
+  const files = [
+    ...ids.stacks.flatMap((s) => [
+      join(root, "stacks", `Pulumi.${s}.yaml`),
+      join(stateDir, "ephemeral", `${s}.json`),
+      join(stateDir, "ephemeral", `${s}.kubeconfig`),
+    ]),
+    ...(ids.clusters ?? []).flatMap((c) => [
+      join(home, ".kwok", "clusters", c),
+      join(home, ".cache", "kuar", `kwokctl-${c}.yaml`),
+      join(home, ".cache", "kuar", `kwokctl-${c}.kubeconfig`),
+    ]),
+    ...(ids.dirs ?? []),
+  ];
+  return [
+    ...left,
+    ...ids.stacks.filter((s) => inBackend.includes(s)).map((s) => `stack ${s} in the backend`),
+    ...files.filter((f) => existsSync(f)).map((f) => `file ${f}`),
+  ];
+}
+
+/** Fails with the list when anything of the case is left. */
+export function assertNothingLeft(ids: CaseIds): void {
+  const left = leftovers(ids);
+  if (left.length) throw new Error(`left behind by the case:\n  ${left.join("\n  ")}`);
 }

@@ -81,6 +81,22 @@ describe("how to reach the apps", () => {
     assert.equal(r.length, 3, "empty endpoints are left out");
     assert.match(reachText(r).join("\n"), /kubectl get gateway -A/);
   });
+
+  test("fails when a TCP endpoint without a scheme (as workloads/index.ts prints redis) gets no port-forward line", () => {
+    const r = reachEndpoints({
+      redisSentinel: "kuar-redis-sentinel.apps.svc.cluster.local:26379",
+      redisPrimary: "kuar-redis.apps.svc.cluster.local:6379",
+    });
+    assert.deepEqual(r, [
+      {
+        app: "redisSentinel",
+        url: "127.0.0.1:8080",
+        command: "kubectl -n apps port-forward svc/kuar-redis-sentinel 8080:26379",
+      },
+      { app: "redisPrimary", url: "127.0.0.1:8081", command: "kubectl -n apps port-forward svc/kuar-redis 8081:6379" },
+    ]);
+    assert.doesNotMatch(reachText(r).join("\n"), /Gateway/);
+  });
 });
 
 describe("engine errors", () => {
