@@ -263,6 +263,8 @@ const fresh: import("../../../providers/raspberrypi/probe.js").HostFacts = {
   machine: "aarch64",
   bootId: "b1",
   rebootPending: false,
+  serverInstalled: false,
+  agentInstalled: false,
 };
 
 /** `sh -n`: the generated script parses. */
