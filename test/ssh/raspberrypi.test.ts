@@ -564,6 +564,25 @@ describe("raspberrypi over ssh: dropped connections and full disks", { skip: rea
     assert.equal(host.file("/boot/firmware/cmdline.txt.kuar-bak"), STOCK_CMDLINE, "the backup keeps the stock line");
   });
 
+  test("cmdline.txt losing its flags again (a firmware update, an edit) is fixed without overwriting the first backup", async () => {
+    const [spec] = inventory(h, ["server"]);
+    const host = h.hosts[0]!;
+    assert.equal(host.file("/boot/firmware/cmdline.txt.kuar-bak"), STOCK_CMDLINE, "backup from the first change");
+    writeFileSync(join(host.root, "boot/firmware/cmdline.txt"), "console=tty1 root=PARTUUID=6c586e13-02 rootwait\n");
+    const reboots = host.reboots;
+    await applyHost(hostSpecOf(spec!), opts);
+    assert.equal(host.reboots, reboots + 1, "the flags changed the file: one reboot");
+    assert.equal(
+      host.file("/boot/firmware/cmdline.txt"),
+      "console=tty1 root=PARTUUID=6c586e13-02 rootwait cgroup_memory=1 cgroup_enable=memory\n",
+    );
+    assert.equal(
+      host.file("/boot/firmware/cmdline.txt.kuar-bak"),
+      STOCK_CMDLINE,
+      "the stock line is kept, not clobbered",
+    );
+  });
+
   test("the connection drops after install.sh finished but before its exit status: install.sh ran once", async () => {
     const [spec] = inventory(h, ["server"]);
     const host = h.hosts[0]!;
