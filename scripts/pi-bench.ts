@@ -8,15 +8,18 @@
  * second), so real Pis add their boot time.
  *   node --import tsx scripts/pi-bench.ts
  */
+import { copyFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { applyHost } from "../providers/raspberrypi/host.provider.js";
 import { hostSpecOf, nodeSpecs } from "../providers/raspberrypi/inventory.js";
 import { applyNode } from "../providers/raspberrypi/node.provider.js";
 import { settings } from "../providers/raspberrypi/schema.js";
-import { defaultTuning, type CounterSet, type SessionOptions } from "../providers/raspberrypi/ssh.js";
+import { SessionPool } from "../providers/raspberrypi/pool.js";
+import { defaultTuning, Session, type CounterSet, type SessionOptions } from "../providers/raspberrypi/ssh.js";
 import { DelayProxy } from "../test/ssh/delay-proxy.js";
 import { Engine } from "../test/ssh/engine.js";
-import { Harness, skipReason } from "../test/ssh/harness.js";
+import { Harness, skipReason, USER } from "../test/ssh/harness.js";
 
 const reason = skipReason();
 if (reason) {
@@ -26,12 +29,16 @@ if (reason) {
 const BUNDLE = fileURLToPath(new URL("../test/ssh/fixtures/k3s-bundle", import.meta.url));
 const TOKEN = "bench-token-0123456789abcdef0123456789abcdef";
 
-async function run(n: number, oneWayMs: number) {
+/** `pooled`: a host's steps share one session and one probe (this code); false: every step connects and probes (before). */
+async function run(n: number, oneWayMs: number, pooled: boolean) {
   const counters: CounterSet = new Map();
+  const pool = pooled ? new SessionPool() : undefined;
   const opts: SessionOptions = {
     tuning: { ...defaultTuning, rebootDelayMs: 1_000, rebootPollMs: 250, readyPollMs: 200, retryDelayMs: 200 },
     logger: () => {},
+    progress: () => {},
     counters,
+    ...(pool ? { pool } : {}),
   };
   const h = await Harness.start(n);
   const proxies = h.hosts.map((x) => new DelayProxy({ address: x.address, port: 22 }, oneWayMs));
@@ -78,25 +85,71 @@ async function run(n: number, oneWayMs: number) {
     const reapply = { ms: performance.now() - t, per: sample() };
     return { fresh, noop, reapply };
   } finally {
+    pool?.closeAll();
     for (const p of proxies) p.stop();
     h.stop();
   }
 }
 
-const one = await run(1, 0);
-const three = await run(3, 0);
-const slow = await run(1, 100);
+/**
+ * The k3sup pattern on one fresh host, for comparison: one connection, the install script as one
+ * command, then `cat` of the kubeconfig (k3sup install). k3sup prepares nothing (no hostname, no
+ * cgroup flags, no reboot) and the Pi downloads k3s itself, so the binary is put in place first,
+ * outside the timing.
+ */
+async function k3sup(oneWayMs: number) {
+  const h = await Harness.start(1);
+  const x = h.hosts[0]!;
+  const proxy = new DelayProxy({ address: x.address, port: 22 }, oneWayMs);
+  const counters: CounterSet = new Map();
+  try {
+    await proxy.start();
+    copyFileSync(join(BUNDLE, "k3s"), join(x.root, "usr-local/bin/k3s"));
+    const target = {
+      address: "127.0.0.1",
+      port: proxy.port,
+      user: USER,
+      privateKeyPath: h.clientKey,
+      hostKey: x.hostKey,
+      agent: false,
+      allowTofu: false,
+    };
+    const s = new Session(target, "pi-1", { tuning: { ...defaultTuning }, logger: () => {}, counters });
+    const t = performance.now();
+    await s.connect();
+    const install = readFileSync(join(BUNDLE, "install.sh"), "utf8");
+    await s.run("install", "sudo -n env INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_EXEC=server sh -s -", {
+      stdin: install,
+    });
+    await s.run("kubeconfig", "sudo -n cat /etc/rancher/k3s/k3s.yaml");
+    const ms = performance.now() - t;
+    s.close();
+    return { ms, commands: counters.get(`127.0.0.1:${proxy.port}`)!.commands, roundTrips: proxy.roundTrips };
+  } finally {
+    proxy.stop();
+    h.stop();
+  }
+}
+
 const ms = (x: number) => `${(x / 1000).toFixed(1)} s`;
 const per = (xs: { commands: number; roundTrips: number }[]) =>
   xs.map((x) => `${x.commands} cmd/${x.roundTrips} rt`).join(", ");
-console.log("Pi flow against real sshd hosts (k3s and reboots are stand-ins)");
-console.log(`fresh host:        ${per(three.fresh.per)} (per host, 3 hosts); 1 host: ${per(one.fresh.per)}`);
-console.log(`converged re-apply: ${per(three.reapply.per)} (host step + node step)`);
-console.log(`no-op up:          ${per(three.noop.per)}`);
+console.log("Pi flow against real sshd hosts (k3s and reboots are stand-ins); before = every step connects and probes");
+for (const pooled of [false, true]) {
+  const one = await run(1, 0, pooled);
+  const three = await run(3, 0, pooled);
+  const slow = await run(1, 100, pooled);
+  console.log(pooled ? "after (one session and one probe per host):" : "before (a session and a probe per step):");
+  console.log(`  fresh host:         ${per(three.fresh.per)} (per host, 3 hosts); 1 host: ${per(one.fresh.per)}`);
+  console.log(`  converged re-apply: ${per(three.reapply.per)} (host step + node step)`);
+  console.log(`  no-op up:           ${per(three.noop.per)}`);
+  console.log(
+    `  fresh install wall: 1 host ${ms(one.fresh.ms)}, 3 hosts ${ms(three.fresh.ms)}, ratio 3/1 ${(three.fresh.ms / one.fresh.ms).toFixed(2)}`,
+  );
+  console.log(`  fresh install of 1 host: ${ms(one.fresh.ms)} at 0 ms RTT, ${ms(slow.fresh.ms)} at 200 ms RTT`);
+}
+const k0 = await k3sup(0);
+const k200 = await k3sup(100);
 console.log(
-  `fresh install wall: 1 host ${ms(one.fresh.ms)}, 3 hosts ${ms(three.fresh.ms)}, ratio 3/1 ${(three.fresh.ms / one.fresh.ms).toFixed(2)}`,
-);
-console.log(`fresh install of 1 host: ${ms(one.fresh.ms)} at 0 ms RTT, ${ms(slow.fresh.ms)} at 200 ms RTT`);
-console.log(
-  "before (commit 50beb6b, same machine and harness): fresh host 16-17 cmd/77 rt; 1 host 5.4 s, 3 hosts 8.1 s, ratio 1.49; 1 host at 200 ms RTT 14.0 s",
+  `k3sup pattern (install + cat kubeconfig, no host prep, no reboot): ${k0.commands} cmd/${k0.roundTrips} rt; ${ms(k0.ms)} at 0 ms RTT, ${ms(k200.ms)} at 200 ms RTT`,
 );

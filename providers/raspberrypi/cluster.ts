@@ -27,12 +27,25 @@ const methods = ["check", "diff", "create", "update", "read", "delete"] as const
 const hostProvider = moduleProvider("providers/raspberrypi/host.provider.ts", [...methods]);
 const nodeProvider = moduleProvider("providers/raspberrypi/node.provider.ts", [...methods]);
 
+/**
+ * The URN a dynamic resource of kuar's `type` will get, as an input of that resource, so its
+ * provider can attribute step lines to it (progress.ts). Dynamic resources are typed
+ * `pulumi-nodejs:dynamic/<module>:<type>` (@pulumi/pulumi dynamic/index.ts).
+ */
+function ownUrn(name: string, type: string, opts?: pulumi.CustomResourceOptions): pulumi.Output<string> {
+  const urn = pulumi.createUrn(name, `pulumi-nodejs:dynamic/kuar:${type}`, opts?.parent);
+  // Only the value: an input that depends on the parent component would wait for the component's
+  // children, this resource among them.
+  return pulumi.output(new Promise<string>((resolve) => urn.apply(resolve)));
+}
+
 /** One Pi prepared for k3s: hostname, cgroup flags (and the reboot), ip_forward, staged air-gap files. */
 export class RaspberryPiHost extends pulumi.dynamic.Resource {
   declare readonly machine: pulumi.Output<string>;
 
   constructor(name: string, spec: HostSpec, opts?: pulumi.CustomResourceOptions) {
-    super(hostProvider, name, { ...spec, machine: undefined }, opts, "kuar", "RaspberryPiHost");
+    const progressUrn = ownUrn(name, "RaspberryPiHost", opts);
+    super(hostProvider, name, { ...spec, progressUrn, machine: undefined }, opts, "kuar", "RaspberryPiHost");
   }
 }
 
@@ -43,10 +56,11 @@ export class RaspberryPiNode extends pulumi.dynamic.Resource {
   declare readonly installedVersion: pulumi.Output<string>;
 
   constructor(name: string, spec: NodeSpec, token: pulumi.Input<string>, opts?: pulumi.CustomResourceOptions) {
+    const progressUrn = ownUrn(name, "RaspberryPiNode", opts);
     super(
       nodeProvider,
       name,
-      { ...spec, token, kubeconfig: undefined, installedVersion: undefined, machine: undefined },
+      { ...spec, progressUrn, token, kubeconfig: undefined, installedVersion: undefined, machine: undefined },
       { ...opts, additionalSecretOutputs: ["token", "kubeconfig"] },
       "kuar",
       "RaspberryPiNode",

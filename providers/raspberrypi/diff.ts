@@ -4,7 +4,8 @@
 
 /** Node fields whose change replaces the node (uninstall, then install), rather than updating it. */
 export const NODE_REPLACE_KEYS = ["nodeName", "role"] as const;
-const OUTPUT_KEYS = new Set(["kubeconfig", "installedVersion", "machine"]);
+/** Outputs, and inputs that say nothing about the host (where step lines go). */
+const OUTPUT_KEYS = new Set(["kubeconfig", "installedVersion", "machine", "progressUrn"]);
 
 /** A dynamic-provider diff that never touches a host: equal inputs mean no change at all. */
 export function diffInputs(

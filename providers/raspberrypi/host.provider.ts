@@ -3,19 +3,22 @@
  * Pi for k3s (hostname, /etc/hosts, cgroup flags and the reboot they need, ip_forward) and stages the
  * air-gap files. It depends on no other resource, so every host is prepared in parallel before the
  * first server installs. A fresh host costs three commands (probe, one prep script, the probe after
- * the reboot); a prepared one, one probe.
+ * the reboot); a prepared one, one probe. The session stays open for the host's node step, with
+ * the last probe when nothing was sent after it (pool.ts), so that step need not probe again.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { loadBundle, type Bundle } from "./bundle.js";
 import { diffInputs } from "./diff.js";
 import { inputProblems, type HostSpec } from "./inventory.js";
-import { parseProbe, probeScript, type HostFacts } from "./probe.js";
+import { probe, type HostFacts } from "./probe.js";
 import { payload, scriptCommand } from "./script.js";
 import {
   brief,
   defaultSessionOptions,
   HostKeyMismatchError,
+  openSession,
   OutcomeUnknownError,
+  release,
   Session,
   sleep,
   UnreachableError,
@@ -28,27 +31,8 @@ export interface HostOutputs extends HostSpec {
   machine: string;
 }
 
-const ARCH_OF_MACHINE: Record<string, "arm64" | "amd64"> = { aarch64: "arm64", arm64: "arm64", x86_64: "amd64" };
 /** Prep rounds: a dropped connection or a reboot costs one each. */
 const MAX_ROUNDS = 5;
-
-/** One read-only round trip; checks the architecture. */
-export async function probe(s: Session, h: HostSpec, bundle?: Bundle): Promise<HostFacts> {
-  const script = probeScript({ hashBinary: !!bundle, ...(bundle?.images ? { imagesFile: bundle.images.name } : {}) });
-  const f = parseProbe((await s.run("probe", scriptCommand(script), { stdin: script })).stdout);
-  const arch = ARCH_OF_MACHINE[f.machine];
-  if (!arch) {
-    throw new Error(
-      `${s.label}: runs a ${f.machine || "unknown"} kernel; k3s on kuar needs a 64-bit OS. Flash Raspberry Pi OS Lite (64-bit) and try again.`,
-    );
-  }
-  if (arch !== h.arch) {
-    throw new Error(
-      `${s.label}: is ${arch} (uname -m ${f.machine}) but its arch setting is "${h.arch}". Set it with pulumi config set --path 'kuar:raspberrypi.hosts[<index>].arch' ${arch}.`,
-    );
-  }
-  return f;
-}
 
 /**
  * Waits for boot_id to change, reconnecting with short timeouts; returns the new boot's probe.
@@ -93,11 +77,15 @@ async function waitReboot(
  * connection nothing is sent again until a new probe shows what the lost command did.
  */
 export async function applyHost(h: HostSpec, opts: SessionOptions = defaultSessionOptions()): Promise<HostOutputs> {
-  const s = new Session(h.host, h.nodeName, opts);
+  const { session: s } = await openSession("host", h.host, h.nodeName, opts, h.progressUrn);
+  let ok = false;
+  // The facts describe the host as it is now only when nothing was sent after the probe.
+  let current = true;
+  let facts: HostFacts | undefined;
   try {
-    await s.connect();
     const bundle = await loadBundle(h.airgapBundleDir, h.arch);
-    let facts = await probe(s, h, bundle);
+    s.step("probe");
+    facts = await probe(s, h, bundle);
     if (!facts.cmdlinePath)
       s.log(
         "cmdline",
@@ -120,38 +108,48 @@ export async function applyHost(h: HostSpec, opts: SessionOptions = defaultSessi
         );
       for (const a of plan.actions) s.log(a.step, a.why);
       if (plan.script) {
+        s.step("prep", plan.actions.map((a) => a.step).join(", "));
         try {
+          current = false;
           await s.run("prep", scriptCommand(plan.script), { stdin: payload(plan.script, plan.files), changing: true });
           s.counters.mutations += plan.actions.length;
           changed = true;
         } catch (e) {
           if (!(e instanceof OutcomeUnknownError)) throw e;
           s.log("prep", `${brief(e)}; probing the host again before changing anything`);
+          s.step("probe", "after a dropped connection");
           // The lost script may have scheduled a reboot: wait for it rather than fail on a Pi that is booting.
           facts = plan.reboot ? await waitReboot(s, facts.bootId, h, bundle, true) : await probe(s, h, bundle);
+          current = true;
           if (facts.bootId !== bootAtStart) rebooted = true;
           continue;
         }
       }
       if (!plan.reboot) break;
       if (plan.script === "" || facts.rebootPending) s.log("reboot", `waiting for the pending reboot (${plan.why})`);
+      s.step("reboot wait", plan.why ?? "");
       facts = await waitReboot(s, facts.bootId, h, bundle);
+      current = true;
       rebooted = true;
     }
     if (!changed && !rebooted) s.log("done", "already prepared; nothing changed");
+    s.step("prepared", changed || rebooted ? "" : "nothing changed");
+    ok = true;
     return { ...h, machine: facts.machine };
   } finally {
-    s.close();
+    if (ok) release(s, "host", current ? facts : undefined);
+    else s.close();
   }
 }
 
-/** Refresh: the host is still there and prepared (a probe), else it reads as gone. */
+/** Refresh: the host is still there and prepared (a probe, or the node step's if fresh), else it reads as gone. */
 export async function readHost(id: string, props: HostOutputs, opts = defaultSessionOptions()) {
-  const s = new Session(props.host, props.nodeName, opts);
+  const taken = await openSession("host", props.host, props.nodeName, opts, props.progressUrn);
+  const s = taken.session;
+  let f: HostFacts | undefined;
   try {
-    await s.connect();
     const bundle = await loadBundle(props.airgapBundleDir, props.arch);
-    const f = await probe(s, props, bundle);
+    f = taken.facts ?? (await probe(s, props, bundle));
     const plan = planPrep(f, props, bundle);
     if (plan.actions.length || plan.reboot) {
       s.log(
@@ -162,7 +160,8 @@ export async function readHost(id: string, props: HostOutputs, opts = defaultSes
     }
     return { id, props: { ...props, machine: f.machine } };
   } finally {
-    s.close();
+    // Facts taken from the pool keep their age: only a probe of this call is handed on.
+    release(s, "host", taken.facts ? undefined : f);
   }
 }
 

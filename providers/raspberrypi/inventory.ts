@@ -35,6 +35,8 @@ export interface HostSpec {
   k3sVersion: string;
   /** Absolute path of the air-gap bundle on the machine running Pulumi. */
   airgapBundleDir?: string;
+  /** This resource's URN, so step lines appear on its row (progress.ts); never compared by diff. */
+  progressUrn?: string;
 }
 
 /** Inputs of one kuar:RaspberryPiNode resource, without the token (added as a secret). */
@@ -56,6 +58,8 @@ export interface NodeSpec {
   disable: string[];
   /** The servers, in inventory order: a removed node is drained through the first one still there. */
   peers: Peer[];
+  /** This resource's URN, so step lines appear on its row (progress.ts); never compared by diff. */
+  progressUrn?: string;
 }
 
 export interface NodeInputs extends NodeSpec {
@@ -152,6 +156,7 @@ const hostInputs = z.object({
     .string()
     .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, { message: 'expected a k3s release such as "v1.34.1+k3s1"' }),
   airgapBundleDir: z.string().min(1).optional(),
+  progressUrn: z.string().startsWith("urn:pulumi:").optional(),
 });
 const nodeInputs = hostInputs.extend({
   role: z.enum(["server", "agent"]),

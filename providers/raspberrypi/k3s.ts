@@ -7,6 +7,7 @@
 import { stringify } from "yaml";
 import type { Bundle } from "./bundle.js";
 import type { NodeInputs, NodeSpec } from "./inventory.js";
+import type { HostFacts } from "./probe.js";
 import { KUBECONFIG_PATH } from "./kubeconfig.js";
 import { contentFile, prelude, sha256, shellQuote, tmpBeside, STATE_DIR, type PayloadFile } from "./script.js";
 import { CONFIG_PATH, INSTALL_SCRIPT_PATH, STAGED_BINARY, TOKEN_PATH } from "./steps.js";
@@ -26,6 +27,34 @@ export function renderK3sConfig(n: NodeSpec): string {
     .map(([k, v]) => `${k}=${v}`);
   if (labels.length) cfg["node-label"] = labels;
   return `# Managed by kuar (providers/raspberrypi); changes here are overwritten.\n${stringify(cfg)}`;
+}
+
+/** What a probe says about a node: installed at which release, and whether the node script would change nothing. */
+export interface NodeState {
+  installed: boolean;
+  version?: string;
+  converged: boolean;
+  kubeconfig: string;
+  machine: string;
+}
+
+/**
+ * The node as a probe saw it (probe.ts), decided the way the node script decides (below): an
+ * install is needed when the role's uninstall script is missing, the release differs or (with a
+ * bundle) the binary differs; a restart when the token or config.yaml differ; and the script
+ * would first ask for the bundle when install.sh differs. Converged means none of these.
+ */
+export function nodeFromFacts(f: HostFacts, n: NodeInputs, bundle?: Bundle): NodeState {
+  const installed = n.role === "server" ? f.serverInstalled : f.agentInstalled;
+  const kubeconfig = n.role === "server" ? (f.kubeconfig ?? "") : "";
+  const converged =
+    installed &&
+    f.k3sVersion === n.k3sVersion &&
+    f.tokenSha256 === sha256(n.token) &&
+    f.configSha256 === sha256(renderK3sConfig(n)) &&
+    (!bundle || (f.k3sSha256 === bundle.binary.sha256 && f.installScriptSha256 === bundle.installScript.sha256)) &&
+    (n.role === "agent" || kubeconfig !== "");
+  return { installed, ...(f.k3sVersion ? { version: f.k3sVersion } : {}), converged, kubeconfig, machine: f.machine };
 }
 
 export interface K3sScriptOptions {
@@ -115,10 +144,13 @@ export function k3sScript(n: NodeInputs, o: K3sScriptOptions): { script: string;
   const tmpInstall = q(tmpBeside(INSTALL_SCRIPT_PATH));
   const runInstall = (extra: string) =>
     `env ${env}${extra} sh ${INSTALL_SCRIPT_PATH} > ${STATE_DIR}/install.log 2>&1 || { tail -n 5 ${STATE_DIR}/install.log >&2; fail "k3s's install.sh failed (full log: ${STATE_DIR}/install.log)"; }`;
+  // Step markers for kuar's progress lines (ssh.ts reads them as they are printed).
+  const joins = !!n.serverUrl;
   lines.push(
     `if [ ! -x ${uninstaller} ] || [ "$cur" != ${q(n.k3sVersion)} ] || [ $bin = yes ]; then`,
     ...act(
       "install",
+      `echo 'kuar-step ${joins ? "join" : "install"}'`,
       ...(o.bundle
         ? []
         : [
@@ -130,13 +162,13 @@ export function k3sScript(n: NodeInputs, o: K3sScriptOptions): { script: string;
     ),
     `elif [ -n "$changes" ]; then`,
     // The install script skips the restart when only config.yaml or the token changed.
-    ...act("restart", runInstall(" INSTALL_K3S_FORCE_RESTART=true")),
+    ...act("restart", `echo 'kuar-step ${joins ? "join" : "install"}'`, runInstall(" INSTALL_K3S_FORCE_RESTART=true")),
     "fi",
   );
   if (n.role === "server" && !o.check) {
     const tries = Math.max(1, Math.ceil(o.readyTimeoutMs / o.readyPollMs));
     lines.push(
-      `if [ -n "$changes" ]; then i=0`,
+      `if [ -n "$changes" ]; then i=0; echo 'kuar-step ready'`,
       `  until [ "$(k3s kubectl get node ${q(n.nodeName)} -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]; do`,
       `    i=$((i+1)); [ $i -lt ${tries} ] || fail "node ${n.nodeName} is not Ready ${Math.round(o.readyTimeoutMs / 1000)} s after installing k3s; check sudo journalctl -u k3s"`,
       `    sleep ${o.readyPollMs / 1000}`,

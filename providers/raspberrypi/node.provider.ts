@@ -1,20 +1,25 @@
 /**
  * The kuar:RaspberryPiNode dynamic provider (loaded by common/dynamic.ts at run time): k3s on one
  * prepared Pi. `diff` compares inputs only, so an unchanged stack never opens a connection;
- * `create`/`update` send one script that installs, restarts or leaves k3s as it is (k3s.ts);
- * `delete` drains the node through a remaining server and runs the k3s uninstall script.
+ * `create`/`update` send one script that installs, restarts or leaves k3s as it is (k3s.ts), or
+ * nothing at all when the host step's probe of a moment ago, on the same open session, shows the
+ * node converged; `delete` drains the node through a remaining server and runs the k3s uninstall
+ * script.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { loadBundle } from "./bundle.js";
 import { diffInputs } from "./diff.js";
 import { inputProblems, type NodeInputs, type Peer } from "./inventory.js";
-import { k3sScript } from "./k3s.js";
-import { k3sVersionOf } from "./probe.js";
+import { k3sScript, nodeFromFacts } from "./k3s.js";
+import { k3sVersionOf, probe } from "./probe.js";
+import type { Phase } from "./progress.js";
 import { parseReport, payload, scriptCommand, shellQuote } from "./script.js";
 import {
   brief,
   defaultSessionOptions,
+  openSession,
   OutcomeUnknownError,
+  release,
   Session,
   UnreachableError,
   type SessionOptions,
@@ -44,7 +49,11 @@ async function converge(s: Session, n: NodeInputs, rotateFrom?: string): Promise
     });
     let report: Record<string, string>;
     try {
-      const out = await s.run("k3s", scriptCommand(script), { stdin: payload(script, files), changing: true });
+      const out = await s.run("k3s", scriptCommand(script), {
+        stdin: payload(script, files),
+        changing: true,
+        onStep: (p) => s.step(p as Phase, stepDetail(n, p)),
+      });
       report = parseReport(out.stdout);
     } catch (e) {
       if (!(e instanceof OutcomeUnknownError)) throw e;
@@ -81,11 +90,20 @@ export async function applyNode(
   opts: SessionOptions = defaultSessionOptions(),
   previousToken?: string,
 ): Promise<NodeOutputs> {
-  const s = new Session(n.host, n.nodeName, opts);
+  const { session: s, facts } = await openSession("node", n.host, n.nodeName, opts, n.progressUrn);
+  let ok = false;
   try {
-    await s.connect();
-    s.log("k3s", `k3s ${n.k3sVersion} ${n.role}: checking and converging in one script`);
     const rotate = n.role === "server" && !n.serverUrl && previousToken && previousToken !== n.token;
+    if (facts && !rotate) {
+      const st = nodeFromFacts(facts, n, await loadBundle(n.airgapBundleDir, n.arch));
+      if (st.converged) {
+        s.log("done", "already converged (the host step's probe shows it); nothing sent");
+        s.step("ready", `k3s ${n.k3sVersion} ${n.role}, unchanged`);
+        ok = true;
+        return { ...n, kubeconfig: st.kubeconfig, installedVersion: st.version!, machine: st.machine };
+      }
+    }
+    s.log("k3s", `k3s ${n.k3sVersion} ${n.role}: checking and converging in one script`);
     if (rotate) s.log("token", "the cluster token changed: rotating it on the first server (k3s token rotate)");
     const r = await converge(s, n, rotate ? previousToken : undefined);
     const changes = (r["changes"] ?? "").trim();
@@ -108,6 +126,8 @@ export async function applyNode(
       throw new Error(
         `${s.label}: k3s is installed but /etc/rancher/k3s/k3s.yaml is missing. Check sudo journalctl -u k3s.`,
       );
+    s.step("ready", `k3s ${version} ${n.role}${changes ? `: ${changes}` : ", unchanged"}`);
+    ok = true;
     return {
       ...n,
       kubeconfig: n.role === "server" ? (r["kubeconfig"] ?? "") : "",
@@ -115,49 +135,54 @@ export async function applyNode(
       machine: r["machine"]?.trim() ?? "",
     };
   } finally {
-    s.close();
+    if (ok) release(s, "node");
+    else s.close();
   }
 }
 
+/** What a step marker of the node script means for this node. */
+function stepDetail(n: NodeInputs, phase: string): string {
+  if (phase === "join") return `${n.role} joining ${n.serverUrl ?? ""}`.trim();
+  if (phase === "install") return `k3s ${n.k3sVersion} ${n.role}`;
+  if (phase === "ready") return `waiting for node ${n.nodeName} to be Ready`;
+  return "";
+}
+
 /**
- * Refresh: what is really on the host, read-only (the node script in check mode). A host whose
- * k3s is gone reads as gone, so the next `up` installs it again; a host running another k3s
- * release reports that release, so the next `up` sees the difference and brings it back.
+ * Refresh: what is really on the host, read-only (one probe, or the host step's if it is fresh).
+ * A host whose k3s is gone reads as gone, so the next `up` installs it again; a host running
+ * another k3s release reports that release, so the next `up` sees the difference and brings it back.
+ * The probe is handed on, so a refresh costs one command per host.
  */
 export async function readNode(
   id: string,
   props: NodeOutputs,
   opts: SessionOptions = defaultSessionOptions(),
 ): Promise<{ id: string; props: Partial<NodeOutputs> }> {
-  const s = new Session(props.host, props.nodeName, opts);
+  const taken = await openSession("node", props.host, props.nodeName, opts, props.progressUrn);
+  const s = taken.session;
+  let probed: Awaited<ReturnType<typeof probe>> | undefined;
   try {
-    await s.connect();
     const bundle = await loadBundle(props.airgapBundleDir, props.arch);
-    const check = k3sScript(props, {
-      ...(bundle ? { bundle } : {}),
-      check: true,
-      readyTimeoutMs: 1,
-      readyPollMs: 1,
-    }).script;
-    const r = parseReport((await s.run("read", scriptCommand(check), { stdin: check })).stdout);
-    const version = k3sVersionOf(r["k3sVersion"]);
-    if (r["installed"] !== "yes" || !version) {
+    const f = taken.facts ?? (probed = await probe(s, props, bundle));
+    const st = nodeFromFacts(f, props, bundle);
+    if (!st.installed || !st.version) {
       s.log("read", `k3s ${props.role} is not installed; the next up installs it`);
       return { id: "", props: {} };
     }
-    if (version !== props.k3sVersion) s.log("read", `runs k3s ${version}, not ${props.k3sVersion}`);
+    if (st.version !== props.k3sVersion) s.log("read", `runs k3s ${st.version}, not ${props.k3sVersion}`);
     return {
       id,
       props: {
         ...props,
-        k3sVersion: version,
-        installedVersion: version,
-        machine: r["machine"]?.trim() ?? props.machine,
-        kubeconfig: props.role === "server" ? (r["kubeconfig"] ?? "") : "",
+        k3sVersion: st.version,
+        installedVersion: st.version,
+        machine: st.machine || props.machine,
+        kubeconfig: st.kubeconfig,
       },
     };
   } finally {
-    s.close();
+    release(s, "node", probed);
   }
 }
 

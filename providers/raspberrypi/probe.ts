@@ -1,9 +1,14 @@
 /**
- * What a host reports in one read-only round trip, before kuar plans its preparation. The probe
+ * What a host reports in one read-only round trip, before kuar plans its preparation, and what
+ * its k3s node looks like (version, token and config hashes, the uninstall scripts, a server's
+ * kubeconfig), so the node step can decide from the same probe (k3s.ts `nodeFromFacts`). The probe
  * waits for the host's kuar lock, so a script a dropped connection left running finishes first.
  */
-import { INSTALL_SCRIPT_PATH, STAGED_BINARY, SYSCTL_PATH, IMAGES_DIR } from "./steps.js";
-import { parseReport, prelude, STATE_DIR } from "./script.js";
+import { KUBECONFIG_PATH } from "./kubeconfig.js";
+import { CONFIG_PATH, INSTALL_SCRIPT_PATH, STAGED_BINARY, SYSCTL_PATH, IMAGES_DIR, TOKEN_PATH } from "./steps.js";
+import type { Bundle } from "./bundle.js";
+import { parseReport, prelude, scriptCommand, STATE_DIR } from "./script.js";
+import type { Session } from "./ssh.js";
 
 export interface HostFacts {
   hostname: string;
@@ -26,6 +31,14 @@ export interface HostFacts {
   stagedSha256?: string;
   installScriptSha256?: string;
   imagesSha256?: string;
+  tokenSha256?: string;
+  configSha256?: string;
+  /** k3s-uninstall.sh is there (a server install finished). */
+  serverInstalled: boolean;
+  /** k3s-agent-uninstall.sh is there (an agent install finished). */
+  agentInstalled: boolean;
+  /** /etc/rancher/k3s/k3s.yaml (servers). Secret. */
+  kubeconfig?: string;
 }
 
 /** Run as root through scriptCommand; prints `key=<base64 value>` lines. */
@@ -54,6 +67,11 @@ export function probeScript(opts: { hashBinary: boolean; imagesFile?: string }):
         ]
       : []),
     ...(opts.imagesFile ? [`h imagesSha256 ${IMAGES_DIR}/${opts.imagesFile}`] : []),
+    `h tokenSha256 ${TOKEN_PATH}`,
+    `h configSha256 ${CONFIG_PATH}`,
+    "[ -x /usr/local/bin/k3s-uninstall.sh ] && v serverInstalled yes",
+    "[ -x /usr/local/bin/k3s-agent-uninstall.sh ] && v agentInstalled yes",
+    `f kubeconfig ${KUBECONFIG_PATH}`,
     "exit 0",
     "",
   ].join("\n");
@@ -87,5 +105,29 @@ export function parseProbe(stdout: string): HostFacts {
     ...opt("stagedSha256"),
     ...opt("installScriptSha256"),
     ...opt("imagesSha256"),
+    ...opt("tokenSha256"),
+    ...opt("configSha256"),
+    serverInstalled: raw["serverInstalled"] === "yes",
+    agentInstalled: raw["agentInstalled"] === "yes",
+    ...opt("kubeconfig"),
   } as HostFacts;
+}
+
+const ARCH_OF_MACHINE: Record<string, "arm64" | "amd64"> = { aarch64: "arm64", arm64: "arm64", x86_64: "amd64" };
+/** One read-only round trip; checks the architecture. */
+export async function probe(s: Session, h: { arch: string }, bundle?: Bundle): Promise<HostFacts> {
+  const script = probeScript({ hashBinary: !!bundle, ...(bundle?.images ? { imagesFile: bundle.images.name } : {}) });
+  const f = parseProbe((await s.run("probe", scriptCommand(script), { stdin: script })).stdout);
+  const arch = ARCH_OF_MACHINE[f.machine];
+  if (!arch) {
+    throw new Error(
+      `${s.label}: runs a ${f.machine || "unknown"} kernel; k3s on kuar needs a 64-bit OS. Flash Raspberry Pi OS Lite (64-bit) and try again.`,
+    );
+  }
+  if (arch !== h.arch) {
+    throw new Error(
+      `${s.label}: is ${arch} (uname -m ${f.machine}) but its arch setting is "${h.arch}". Set it with pulumi config set --path 'kuar:raspberrypi.hosts[<index>].arch' ${arch}.`,
+    );
+  }
+  return f;
 }

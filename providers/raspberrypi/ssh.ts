@@ -15,6 +15,9 @@ import type { Readable } from "node:stream";
 import { NodeSSH } from "node-ssh";
 import { parseHostKey } from "./schema.js";
 import type { SshTarget } from "./inventory.js";
+import { processPool, type SessionPool, type Step, type Taken } from "./pool.js";
+import type { HostFacts } from "./probe.js";
+import { processProgress, stepLine, type Phase, type Progress } from "./progress.js";
 
 /** Timings; tests shorten them, real Pis need the defaults (a Pi 4 reboots in about a minute). */
 export interface Tuning {
@@ -60,10 +63,15 @@ export interface SessionOptions {
   tuning: Tuning;
   logger: Logger;
   counters?: CounterSet;
+  /** Hands a host's open session (and its last probe) from one step to the next. @default none: every step connects */
+  pool?: SessionPool;
+  /** Where per-host step lines go. @default the logger */
+  progress?: Progress;
 }
 
 export function defaultSessionOptions(): SessionOptions {
-  return { tuning: { ...defaultTuning }, logger: (line) => process.stderr.write(`${line}\n`) };
+  const logger: Logger = (line) => process.stderr.write(`${line}\n`);
+  return { tuning: { ...defaultTuning }, logger, pool: processPool(), progress: processProgress(logger) };
 }
 
 export class HostKeyMismatchError extends Error {}
@@ -91,6 +99,8 @@ export interface RunOptions {
   changing?: boolean;
   /** Return a failed result instead of throwing. */
   allowFailure?: boolean;
+  /** Called with each `kuar-step <phase>` line the command prints, as it prints it. */
+  onStep?: (phase: string) => void;
 }
 
 export interface RunResult {
@@ -113,31 +123,70 @@ export function brief(e: unknown): string {
 export class Session {
   private ssh: NodeSSH | undefined;
   private dropped = false;
+  private opStart = Date.now();
+  private urn: string | undefined;
   readonly label: string;
-  readonly counters: Counters;
+  private own: Counters = { connects: 0, commands: 0, mutations: 0 };
 
   constructor(
     readonly target: SshTarget,
     readonly nodeName: string,
-    readonly opts: SessionOptions = defaultSessionOptions(),
+    private options: SessionOptions = defaultSessionOptions(),
   ) {
     this.label = `${nodeName} (${target.user}@${target.address}:${target.port})`;
-    const key = `${target.address}:${target.port}`;
-    const set = opts.counters;
-    let c = set?.get(key);
+  }
+
+  get opts(): SessionOptions {
+    return this.options;
+  }
+
+  /** A session handed to another operation serves it with that operation's options. */
+  use(opts: SessionOptions): void {
+    this.options = opts;
+  }
+
+  /** This host's entry in the caller's counter set (looked up each time: callers clear the set). */
+  get counters(): Counters {
+    const set = this.options.counters;
+    if (!set) return this.own;
+    const key = `${this.target.address}:${this.target.port}`;
+    let c = set.get(key);
     if (!c) {
       c = { connects: 0, commands: 0, mutations: 0 };
-      set?.set(key, c);
+      set.set(key, c);
     }
-    this.counters = c;
+    return c;
   }
 
   get tuning(): Tuning {
     return this.opts.tuning;
   }
 
+  /** Connected, and the connection has not dropped. */
+  get alive(): boolean {
+    return !!this.ssh && !this.dropped;
+  }
+
   log(step: string, text: string): void {
     this.opts.logger(`kuar raspberrypi ${this.nodeName} ${this.target.address} ${step}: ${text}`);
+  }
+
+  /** Starts one resource operation on this session: step lines count from here and name `urn`. */
+  begin(urn?: string): void {
+    this.opStart = Date.now();
+    this.urn = urn;
+  }
+
+  /** A step line: which step the host is in, with the operation's elapsed time. */
+  step(phase: Phase, detail = ""): void {
+    const line = stepLine(
+      `kuar raspberrypi ${this.nodeName} ${this.target.address}`,
+      phase,
+      Date.now() - this.opStart,
+      detail,
+    );
+    if (this.opts.progress) this.opts.progress(line, this.urn);
+    else this.opts.logger(line);
   }
 
   /** Connects, retrying with a fresh client; a host key mismatch is never retried. */
@@ -253,7 +302,10 @@ export class Session {
       try {
         this.counters.commands++;
         const stdin = typeof opts.stdin === "function" ? opts.stdin() : opts.stdin;
-        const r = await this.ssh!.execCommand(command, { ...(stdin !== undefined ? { stdin } : {}) });
+        const r = await this.ssh!.execCommand(command, {
+          ...(stdin !== undefined ? { stdin } : {}),
+          ...(opts.onStep ? { onStdout: stepReader(opts.onStep) } : {}),
+        });
         if (r.code === null && this.dropped) throw new Error("the connection closed while the command ran");
         if (r.code !== 0) this.sudoProblem(step, r.stderr);
         if (r.code !== 0 && !opts.allowFailure) {
@@ -315,6 +367,38 @@ export class Session {
 }
 
 /**
+ * A session for one resource operation on a host: the one the previous step of the same host left
+ * open (with its last probe, while fresh), or a new connection. Pass it back with `release`.
+ */
+export async function openSession(
+  by: Step,
+  target: SshTarget,
+  nodeName: string,
+  opts: SessionOptions,
+  urn?: string,
+): Promise<Taken> {
+  const taken = opts.pool?.take(target, nodeName, by);
+  if (taken) {
+    taken.session.use(opts);
+    taken.session.begin(urn);
+    return taken;
+  }
+  const s = new Session(target, nodeName, opts);
+  s.begin(urn);
+  await s.connect();
+  return { session: s };
+}
+
+/**
+ * Ends an operation's use of a session: kept open for the host's next step when there is a pool,
+ * with `facts` only when they still describe the host (nothing was sent after the probe).
+ */
+export function release(s: Session, by: Step, facts?: HostFacts): void {
+  if (s.opts.pool) s.opts.pool.give(s, by, facts);
+  else s.close();
+}
+
+/**
  * dispose() only half-closes; over a dead link the socket would wait for a FIN that never comes
  * and keep the process alive. Nothing is in flight when we close, so destroy the socket.
  */
@@ -323,6 +407,19 @@ function hardClose(ssh: NodeSSH): void {
   // unwritable, so the socket itself is destroyed.
   (ssh.connection as unknown as { _sock?: { destroy(): void } } | null)?._sock?.destroy();
   ssh.dispose();
+}
+
+/** Calls `onStep` for every complete `kuar-step <phase>` line of a stream. */
+function stepReader(onStep: (phase: string) => void): (chunk: Buffer) => void {
+  let rest = "";
+  return (chunk) => {
+    const lines = (rest + chunk.toString("utf8")).split("\n");
+    rest = lines.pop()!;
+    for (const l of lines) {
+      const m = /^kuar-step (\S[^\n]*)$/.exec(l.trim());
+      if (m) onStep(m[1]!);
+    }
+  };
 }
 
 export function message(e: unknown): string {

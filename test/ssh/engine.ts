@@ -1,10 +1,10 @@
 /**
- * What the Pulumi engine does with the Pi target's resources, reduced to the provider calls:
- * every kuar:RaspberryPiHost first, all in parallel (they depend on nothing); then the
- * kuar:RaspberryPiNode resources, servers one after another (each depends on the previous), agents
- * in parallel after them; unchanged resources only diffed, removed nodes deleted (agents first,
- * servers last), and only successful operations recorded in state. The real engine runs the same
- * modules in e2e.
+ * What the Pulumi engine does with the Pi target's resources, reduced to the provider calls and
+ * scheduled by the dependencies cluster.ts declares: every kuar:RaspberryPiHost at once (they
+ * depend on nothing); a server's kuar:RaspberryPiNode as soon as its own host and the previous
+ * server are done; agents' nodes in parallel once their host and every server are done;
+ * unchanged resources only diffed, removed nodes deleted (agents first, servers last), and only
+ * successful operations recorded in state. The real engine runs the same modules in e2e.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { hostProvider, type HostOutputs } from "../../providers/raspberrypi/host.provider.js";
@@ -53,27 +53,37 @@ export class Engine {
 
   async up(state: State, specs: NodeSpec[], token: string): Promise<UpResult> {
     const res: UpResult = { created: [], updated: [], replaced: [], deleted: [], unchanged: [] };
-    const prepared = new Set<string>();
-    await settleAll(
-      specs.map(async (spec) => {
+    // As the engine schedules them (cluster.ts): a host's preparation depends on nothing; a
+    // server's node on its own host and the previous server; an agent's node on its own host and
+    // every server. A resource whose dependency failed is not run.
+    const prepared = new Map(
+      specs.map((spec) => {
         const hs = hostSpecOf(spec);
-        const r = await this.one(this.host, this.hosts.get(spec.nodeName) as never, hs as never);
-        if (r.outs) this.hosts.set(spec.nodeName, r.outs as unknown as HostOutputs);
-        prepared.add(spec.nodeName);
+        const run = async () => {
+          const r = await this.one(this.host, this.hosts.get(spec.nodeName) as never, hs as never);
+          if (r.outs) this.hosts.set(spec.nodeName, r.outs as unknown as HostOutputs);
+        };
+        return [spec.nodeName, run()] as const;
       }),
-    ).catch(async (e: unknown) => {
-      // The engine still runs every resource whose dependencies succeeded: the servers up to the
-      // first unprepared one, and the prepared agents only when every server was prepared.
-      const servers = specs.filter((x) => x.role === "server");
-      const stop = servers.findIndex((x) => !prepared.has(x.nodeName));
-      const ready = [
-        ...(stop < 0 ? servers : servers.slice(0, stop)),
-        ...(stop < 0 ? specs.filter((x) => x.role === "agent" && prepared.has(x.nodeName)) : []),
-      ];
-      await this.nodes(state, ready, token, res).catch(() => {});
-      throw e;
-    });
-    await this.nodes(state, specs, token, res);
+    );
+    const node = async (spec: NodeSpec) => {
+      const news: NodeInputs = { ...spec, token };
+      const r = await this.one(this.node, state.get(spec.nodeName) as never, news as never);
+      if (r.outs) state.set(spec.nodeName, r.outs as unknown as NodeOutputs);
+      res[r.op].push(spec.nodeName);
+    };
+    const nodes: Promise<void>[] = [];
+    let previous: Promise<unknown> = Promise.resolve();
+    for (const spec of specs.filter((x) => x.role === "server")) {
+      const p = Promise.all([prepared.get(spec.nodeName), previous]).then(() => node(spec));
+      nodes.push(p);
+      previous = p;
+    }
+    const servers = Promise.all(nodes);
+    servers.catch(() => {}); // reported through `nodes`
+    for (const spec of specs.filter((x) => x.role === "agent"))
+      nodes.push(Promise.all([prepared.get(spec.nodeName), servers]).then(() => node(spec)));
+    await settleAll([...prepared.values(), ...nodes]);
     const wanted = new Set(specs.map((s) => s.nodeName));
     await remove(
       this,
@@ -82,17 +92,6 @@ export class Engine {
       res.deleted,
     );
     return res;
-  }
-
-  private async nodes(state: State, specs: NodeSpec[], token: string, res: UpResult): Promise<void> {
-    const one = async (spec: NodeSpec) => {
-      const news: NodeInputs = { ...spec, token };
-      const r = await this.one(this.node, state.get(spec.nodeName) as never, news as never);
-      if (r.outs) state.set(spec.nodeName, r.outs as unknown as NodeOutputs);
-      res[r.op].push(spec.nodeName);
-    };
-    for (const s of specs.filter((x) => x.role === "server")) await one(s);
-    await settleAll(specs.filter((x) => x.role === "agent").map(one));
   }
 
   async destroy(state: State): Promise<string[]> {

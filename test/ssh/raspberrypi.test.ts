@@ -19,6 +19,7 @@ import { applyNode, readNode, removeNode, type NodeOutputs } from "../../provide
 import { settings } from "../../providers/raspberrypi/schema.js";
 import { sha256 } from "../../providers/raspberrypi/script.js";
 import { defaultTuning, SudoError, type CounterSet, type SessionOptions } from "../../providers/raspberrypi/ssh.js";
+import { SessionPool } from "../../providers/raspberrypi/pool.js";
 import { Engine, type State } from "./engine.js";
 import { Harness, STOCK_CMDLINE, skipReason, type TestHost } from "./harness.js";
 
@@ -28,6 +29,8 @@ const reason = skipReason();
 if (reason) console.log(`# ssh tier SKIPPED: ${reason}`);
 
 const lines: string[] = [];
+const pool = new SessionPool({ idleMs: 5_000 });
+after(() => pool.closeAll());
 const counters: CounterSet = new Map();
 const opts: SessionOptions = {
   tuning: {
@@ -42,6 +45,7 @@ const opts: SessionOptions = {
   },
   logger: (l) => lines.push(l),
   counters,
+  pool,
 };
 const engine = new Engine(opts);
 const up = (state: State, specs: NodeSpec[], token = TOKEN) => engine.up(state, specs, token);
@@ -118,8 +122,21 @@ describe("raspberrypi over ssh: 1 server + 2 agents", { skip: reason }, () => {
     for (const host of h.hosts) assert.equal(host.reboots, 1, `${host.name} rebooted once for the cgroup flags`);
     assert.ok(logIndex(/pi-1 \S+ install:/) < logIndex(/pi-2 \S+ install:/), "server installs before the agents");
     assert.ok(
-      logIndex(/pi-3 \S+ reboot: back up/) < logIndex(/pi-1 \S+ install:/),
-      "the agents were prepared before the server installed",
+      logIndex(/pi-3 \S+ \[prep /) < logIndex(/pi-1 \S+ install:/),
+      "the agents' preparation does not wait for the server's install",
+    );
+    // Step lines: per host, every step it went through, in order, with the elapsed time.
+    for (const [i, role] of ["server", "agent", "agent"].entries()) {
+      const steps = lines
+        .map((l) => new RegExp(`^kuar raspberrypi pi-${i + 1} \\S+ \\[([a-z ]+) (\\d+\\.\\d) s\\]`).exec(l))
+        .filter((m) => m !== null)
+        .map((m) => m[1]);
+      const k3s = role === "server" ? ["install", "ready", "ready"] : ["join", "ready"];
+      assert.deepEqual(steps, ["probe", "prep", "reboot wait", "prepared", ...k3s], `pi-${i + 1} step lines`);
+    }
+    assert.match(
+      lines.find((l) => / pi-2 \S+ \[join /.test(l))!,
+      /\[join \d+\.\d s\] agent joining https:\/\/10\.213\./,
     );
     assert.match(
       h.hosts[1]!.standinLog().join("\n"),
@@ -155,17 +172,34 @@ describe("raspberrypi over ssh: 1 server + 2 agents", { skip: reason }, () => {
     }
   });
 
-  test("re-applying a converged host costs one command per step and changes nothing", async () => {
+  test("re-applying a converged host costs one command (the host step's probe, which the node step decides from) and changes nothing", async () => {
     const before = h.hosts.map((x) => changing(x).length);
     for (const spec of specs) {
       counters.clear();
       await applyHost(hostSpecOf(spec), opts);
       const host = h.hosts[specs.indexOf(spec)]!;
       assert.equal(commands(host), 1, `${host.name} host step: one probe`);
-      await applyNode({ ...spec, token: TOKEN }, opts);
-      assert.equal(commands(host), 2, `${host.name} node step: one script`);
+      const out = await applyNode({ ...spec, token: TOKEN }, opts);
+      assert.equal(commands(host), 1, `${host.name} node step: nothing sent after the host step's probe`);
+      assert.ok(
+        counters.get(`${host.address}:22`)!.connects <= 1,
+        `${host.name}: at most one connection for both steps`,
+      );
       assert.equal(mutations(host), 0, `${host.name} changes`);
+      assert.equal(out.installedVersion, spec.k3sVersion);
+      if (spec.role === "server") assert.match(out.kubeconfig, /client-key-data/);
     }
+    // A node that is not converged (its config.yaml edited by hand) is not taken for converged:
+    // the node step sends its script, which puts config.yaml back and restarts k3s.
+    const agent = h.hosts[1]!;
+    writeFileSync(join(agent.root, "etc/rancher/k3s/config.yaml"), "# edited by hand\n");
+    counters.clear();
+    await applyHost(hostSpecOf(specs[1]!), opts);
+    await applyNode({ ...specs[1]!, token: TOKEN }, opts);
+    assert.equal(commands(agent), 2, "probe, then the node script");
+    assert.match(agent.file("/etc/rancher/k3s/config.yaml")!, /^# Managed by kuar/);
+    assert.match(changing(agent).at(-2) ?? "", /install\.sh .*FORCE_RESTART=true/);
+    before[1]! += 2; // that restart: install.sh and the stand-in agent start
     for (const [i, host] of h.hosts.entries()) {
       assert.equal(changing(host).length, before[i], `${host.name} stand-in saw no install, start or uninstall`);
       assert.equal(host.reboots, 1);
@@ -528,6 +562,25 @@ describe("raspberrypi over ssh: dropped connections and full disks", { skip: rea
     assert.equal(host.hostname(), "pi-1");
     assert.equal(host.file("/boot/firmware/cmdline.txt"), FLAGGED);
     assert.equal(host.file("/boot/firmware/cmdline.txt.kuar-bak"), STOCK_CMDLINE, "the backup keeps the stock line");
+  });
+
+  test("cmdline.txt losing its flags again (a firmware update, an edit) is fixed without overwriting the first backup", async () => {
+    const [spec] = inventory(h, ["server"]);
+    const host = h.hosts[0]!;
+    assert.equal(host.file("/boot/firmware/cmdline.txt.kuar-bak"), STOCK_CMDLINE, "backup from the first change");
+    writeFileSync(join(host.root, "boot/firmware/cmdline.txt"), "console=tty1 root=PARTUUID=6c586e13-02 rootwait\n");
+    const reboots = host.reboots;
+    await applyHost(hostSpecOf(spec!), opts);
+    assert.equal(host.reboots, reboots + 1, "the flags changed the file: one reboot");
+    assert.equal(
+      host.file("/boot/firmware/cmdline.txt"),
+      "console=tty1 root=PARTUUID=6c586e13-02 rootwait cgroup_memory=1 cgroup_enable=memory\n",
+    );
+    assert.equal(
+      host.file("/boot/firmware/cmdline.txt.kuar-bak"),
+      STOCK_CMDLINE,
+      "the stock line is kept, not clobbered",
+    );
   });
 
   test("the connection drops after install.sh finished but before its exit status: install.sh ran once", async () => {

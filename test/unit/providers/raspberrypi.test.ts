@@ -263,6 +263,8 @@ const fresh: import("../../../providers/raspberrypi/probe.js").HostFacts = {
   machine: "aarch64",
   bootId: "b1",
   rebootPending: false,
+  serverInstalled: false,
+  agentInstalled: false,
 };
 
 /** `sh -n`: the generated script parses. */
@@ -377,6 +379,8 @@ test("diffInputs: equal inputs are no change; role and nodeName replace a node; 
     plan.diffInputs({ ...n, kubeconfig: "x", installedVersion: "v", machine: "aarch64" }, { ...n }).changes,
     false,
   );
+  // Where step lines go is no change to the host (state written before it existed has none).
+  assert.equal(plan.diffInputs({ ...n }, { ...n, progressUrn: "urn:pulumi:s::p::t::n" }).changes, false);
   assert.deepEqual(plan.diffInputs(n, { ...n, k3sVersion: "v1.35.0+k3s1" }), {
     changes: true,
     replaces: [],
@@ -451,6 +455,15 @@ test("the target builds one node per host, a secret kubeconfig, a stable provide
     ["kuar-pi-192-168-1-21-host", "kuar-pi-192-168-1-22-host", "kuar-pi-192-168-1-23-host"],
   );
   assert.match(hosts[0]!.inputs["__provider"], /providers\/raspberrypi\/host\.provider\.ts/);
+  // Step lines go to each resource's own row: its URN, as the engine will name it, is an input.
+  assert.equal(
+    hosts[0]!.inputs["progressUrn"],
+    "urn:pulumi:test::kuar::kuar:providers:RaspberryPiCluster$pulumi-nodejs:dynamic/kuar:RaspberryPiHost::kuar-pi-192-168-1-21-host",
+  );
+  assert.equal(
+    nodes[1]!.inputs["progressUrn"],
+    "urn:pulumi:test::kuar::kuar:providers:RaspberryPiCluster$pulumi-nodejs:dynamic/kuar:RaspberryPiNode::kuar-pi-192-168-1-22",
+  );
   assert.equal(hosts[0]!.inputs["token"], undefined, "the host step never sees the token");
   // The token reaches every node as a secret (the mock records the secret envelope).
   for (const n of nodes)
