@@ -51,9 +51,14 @@ const machineType = matching(/^[a-z][a-z0-9]*-[a-z0-9-]+$/, {
 });
 
 export const nodePool = z.strictObject({
-  /** Node pool name (label `cloud.google.com/gke-nodepool`). Changing it replaces the pool. */
-  name: matching(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, {
-    message: "expected a node pool name: 1-40 lowercase letters, digits and '-', starting with a letter",
+  /**
+   * Node pool name, on every node as label `kuar.io/node-pool`. GKE's name adds a 4-character
+   * suffix that changes when a field GKE cannot change in place (spot) changes, so the new pool
+   * is created before the old one is deleted. Changing the name replaces the pool.
+   */
+  name: matching(/^[a-z]([-a-z0-9]{0,33}[a-z0-9])?$/, {
+    message:
+      "expected a node pool name: 1-35 lowercase letters, digits and '-', starting with a letter (GKE adds a 5-character suffix)",
     ...fix("Use lowercase letters, digits and dashes, starting with a letter."),
   }),
   /** Compute Engine machine type; t2a and c4a families are arm64. @default "e2-standard-4" */
