@@ -280,6 +280,14 @@ function crossCheck(s: Raw, ctx: z.RefinementCtx): void {
     { section: "aks", min: "minCount", max: "maxCount" },
   );
   checkScheduling(s, issue);
+  if (s.nodeAutoProvisioning && s.networkPolicy === "calico") {
+    issue(
+      ["networkPolicy"],
+      s.networkPolicy,
+      "cannot be calico with nodeAutoProvisioning: AKS node auto-provisioning does not support Calico network policy",
+      "Keep the default cilium (pulumi config rm --path 'kuar:aks.networkPolicy'), or set nodeAutoProvisioning to false.",
+    );
+  }
   if (s.nodeAutoProvisioning) {
     const fixed: [(string | number)[], { minCount: number; maxCount: number }][] = [
       [["systemPool"], s.systemPool],

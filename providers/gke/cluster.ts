@@ -171,7 +171,11 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
                 { resourceType: "memory", minimum: 0, maximum: args.nodeAutoProvisioning.maxMemoryGb },
               ],
               // Auto-provisioned pools run as the least-privilege node account, not Compute's default one.
-              autoProvisioningDefaults: { serviceAccount: account.email, oauthScopes: NODE_OAUTH_SCOPES },
+              autoProvisioningDefaults: {
+                serviceAccount: account.email,
+                oauthScopes: NODE_OAUTH_SCOPES,
+                shieldedInstanceConfig: nodeDefaults.shieldedInstanceConfig,
+              },
             }
           : { enabled: false },
         resourceLabels: { "managed-by": "kuar", ...args.resourceLabels },

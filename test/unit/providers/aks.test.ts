@@ -769,6 +769,25 @@ describe("issue 15: what ARM accepts", () => {
     assert.equal(pool["enableAutoScaling"], false);
   });
 
+  test("fails when node auto-provisioning is combined with Calico (unsupported by AKS NAP)", () => {
+    const fixed = {
+      systemPool: { minCount: 2, maxCount: 2 },
+      workloadPools: [{ name: "general", minCount: 1, maxCount: 1 }],
+    };
+    assert.match(
+      problems({ nodeAutoProvisioning: true, networkPolicy: "calico", ...fixed }),
+      /kuar:aks\.networkPolicy: cannot be calico with nodeAutoProvisioning[\s\S]*pulumi config rm --path 'kuar:aks\.networkPolicy'/,
+    );
+    for (const networkPolicy of ["cilium", "azure", "none"]) {
+      assert.doesNotThrow(() =>
+        parseObject({
+          target: "aks",
+          aks: { location: "westeurope", nodeAutoProvisioning: true, networkPolicy, ...fixed },
+        }),
+      );
+    }
+  });
+
   test("a maintenance window becomes both aksManaged schedules (UTC, weekly or daily)", async () => {
     await build("mw", { maintenanceWindow: { day: "Saturday", startTime: "22:30", durationHours: 6 } });
     const configs = mocks.resources.filter(

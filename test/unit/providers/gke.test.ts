@@ -68,7 +68,8 @@ const { ConfigError } = await import("../../../config/errors.js");
 const { stackFileConfig } = await import("../../../config/stack-file.js");
 const { renderKubeconfig } = await import("../../../providers/gke/kubeconfig.js");
 const { nodeAccountId, defaultClusterName } = await import("../../../providers/gke/naming.js");
-const { archOf } = await import("../../../providers/gke/schema.js");
+const schema = await import("../../../providers/gke/schema.js");
+const { archOf } = schema;
 const { NODE_ROLES, initialNodes, checkVersions } = await import("../../../providers/gke/cluster.js");
 const { gkePoolName, maintenancePolicyOf } = await import("../../../providers/gke/plan.js");
 
@@ -662,6 +663,10 @@ test("node auto-provisioning is off by default; on, it has its cpu and memory li
     { resourceType: "memory", minimum: 0, maximum: 256 },
   ]);
   assert.match(ca.autoProvisioningDefaults.serviceAccount, /^kuar-dev-nodes@/);
+  assert.deepEqual(ca.autoProvisioningDefaults.shieldedInstanceConfig, {
+    enableSecureBoot: true,
+    enableIntegrityMonitoring: true,
+  });
   assert.match(
     failure({ project: PROJECT, region: "europe-west1", nodeAutoProvisioning: { maxCpu: 8 } }),
     /kuar:gke\.nodeAutoProvisioning\.maxMemoryGb/,
@@ -742,4 +747,17 @@ test("pools are replaced create-before-delete under their new name, and carry th
     assert.notEqual(inputs["name"], pool, "never the bare name, which a replacement would need twice");
     assert.equal(inputs["nodeConfig"]["labels"]["kuar.io/node-pool"], pool);
   }
+});
+
+test("fails when the auto-provisioning limits are below what the node pools may reach (they cap the pools too)", () => {
+  // Defaults: system e2-standard-2 x3 and general e2-standard-4 x5 reach 26 vCPUs and at least 97.5 GB.
+  const text = failure({ ...valid, nodeAutoProvisioning: { maxCpu: 20, maxMemoryGb: 64 } });
+  assert.match(text, /kuar:gke\.nodeAutoProvisioning\.maxCpu: is below the 26 vCPUs the node pools may reach/);
+  assert.match(text, /pulumi config set --path 'kuar:gke\.nodeAutoProvisioning\.maxCpu' 26/);
+  assert.match(text, /kuar:gke\.nodeAutoProvisioning\.maxMemoryGb: is below the 98 GB/);
+  parseObject({ target: "gke", gke: { ...valid, nodeAutoProvisioning: { maxCpu: 26, maxMemoryGb: 98 } } });
+  const { machineSize } = schema;
+  assert.deepEqual(machineSize("n2-highmem-8"), { vcpus: 8, minMemoryGb: 52 });
+  assert.deepEqual(machineSize("c4a-standard-4-lssd"), { vcpus: 4, minMemoryGb: 15 });
+  assert.equal(machineSize("e2-medium"), undefined);
 });
