@@ -264,6 +264,9 @@ export async function lookFacts(s: EksSettings, clusterName: string, provider: A
       { locationType: "availability-zone", filters: [{ name: "instance-type", values: types }] },
       opts,
     ).then((o) => {
+      // AWS always answers with the lists (empty when nothing matches); an answer without them
+      // (kuar plan's offline stand-in, which cannot know the offerings) checks nothing.
+      if (!Array.isArray(o.instanceTypes)) return undefined;
       const byType: Record<string, string[]> = {};
       o.instanceTypes.forEach((t, i) => (byType[t] ??= []).push(o.locations[i]!));
       return byType;
@@ -284,7 +287,7 @@ export async function lookFacts(s: EksSettings, clusterName: string, provider: A
     zones,
     versions,
     runningVersion: running,
-    instanceTypeZones,
+    ...(instanceTypeZones !== undefined ? { instanceTypeZones } : {}),
     addonVersions: Object.fromEntries(addons.map((a, i) => [a, builds[i]!])),
   };
 }
