@@ -15,8 +15,11 @@ import { after } from "../cloud/order.js";
 import type { ClusterCapabilities, KubernetesCluster } from "../contract.js";
 import { caFromUserCredentials, renderKubeconfig, type KubeloginMode } from "./kubeconfig.js";
 import {
+  aksPoolName,
   MAINTENANCE_CONFIGS,
   maintenanceWindowOf,
+  POOL_FIXED_FIELDS,
+  POOL_LABEL,
   poolTaints,
   roleDefinition,
   ROLES,
@@ -162,7 +165,7 @@ export class AksCluster extends pulumi.ComponentResource implements KubernetesCl
       type: "VirtualMachineScaleSets",
       vnetSubnetID: subnetId,
       availabilityZones: p.availabilityZones.length > 0 ? p.availabilityZones : undefined,
-      nodeLabels: p.labels,
+      nodeLabels: { ...p.labels, [POOL_LABEL]: p.name },
       orchestratorVersion: pinned,
       enableNodePublicIP: false,
       ...(p.spot
@@ -236,7 +239,7 @@ export class AksCluster extends pulumi.ComponentResource implements KubernetesCl
           `${name}-pool-${p.name}`,
           {
             ...poolProfile(p),
-            agentPoolName: p.name,
+            agentPoolName: aksPoolName(p),
             resourceName: cluster.name,
             resourceGroupName,
             mode: "User",
@@ -245,17 +248,11 @@ export class AksCluster extends pulumi.ComponentResource implements KubernetesCl
           },
           {
             parent: this,
-            // AKS cannot change these on a pool: a change replaces it, and the fixed name (workloads
-            // select on it) must be freed first. docs/targets/aks.md shows the no-downtime path (a new pool).
-            replaceOnChanges: [
-              "vmSize",
-              "osDiskSizeGB",
-              "osDiskType",
-              "osSKU",
-              "availabilityZones",
-              "scaleSetPriority",
-            ],
-            deleteBeforeReplace: true,
+            // AKS cannot change these on a pool, so a change replaces it. The name carries their
+            // hash (aksPoolName), so the new pool is created first and the old one is deleted
+            // after, AKS evicting its pods within their PodDisruptionBudgets. docs/targets/aks.md.
+            replaceOnChanges: [...POOL_FIXED_FIELDS, "agentPoolName"],
+            deleteBeforeReplace: false,
             ignoreChanges: ["count"],
           },
         ),

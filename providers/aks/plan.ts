@@ -1,10 +1,11 @@
 /**
  * Pure decisions of the AKS target, tested directly: taints per pool, the deployer's principal
- * type, role definition ids, maintenance schedules in ARM's shape, and the system pool fields
- * AKS refuses to change in place.
+ * type, role definition ids, maintenance schedules in ARM's shape, workload pool names and the
+ * system pool fields AKS refuses to change in place.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { MaintenanceWindow } from "../cloud/maintenance.js";
+import { rotationSuffix } from "../cloud/rotation.js";
 import { taintString, type Taint } from "../cloud/pools.js";
 import type { KubeloginMode } from "./kubeconfig.js";
 
@@ -114,4 +115,48 @@ export function systemPoolChangeError(
       `az aks nodepool delete --name ${pool}; pulumi config set --path 'kuar:aks.systemPool.name' <new> ` +
       "(and the new values); pulumi refresh; pulumi up. See docs/targets/aks.md (Changing the system pool).",
   ].join("\n");
+}
+
+/** The label every node of a pool carries with the pool's configured name, stable across rotations. */
+export const POOL_LABEL = "kuar.io/node-pool";
+
+/**
+ * Agent pool fields AKS cannot change on a running pool; a change needs a new pool (AKS: "You
+ * can't change the VM size of a node pool after you create it", and the same for the OS disk,
+ * zones and priority). kuar replaces the pool when one changes (replaceOnChanges).
+ */
+export const POOL_FIXED_FIELDS = [
+  "vmSize",
+  "osDiskSizeGB",
+  "osDiskType",
+  "osSKU",
+  "availabilityZones",
+  "scaleSetPriority",
+] as const;
+
+export function poolKeepers(p: {
+  vmSize: string;
+  osDiskSizeGB: number;
+  osDiskType: string;
+  osSku: string;
+  availabilityZones: string[];
+  spot: boolean;
+}): Record<string, unknown> {
+  return {
+    vmSize: p.vmSize,
+    osDiskSizeGB: p.osDiskSizeGB,
+    osDiskType: p.osDiskType,
+    osSKU: p.osSku,
+    availabilityZones: [...p.availabilityZones].sort(),
+    scaleSetPriority: p.spot ? "Spot" : "Regular",
+  };
+}
+
+/**
+ * A workload pool's AKS name: the configured name (at most 8 characters) and 4 hex characters
+ * that change with the fixed fields, within AKS's 12 lowercase letters and digits. A change AKS
+ * cannot make in place then creates the new pool under its new name before the old one goes.
+ */
+export function aksPoolName(p: Parameters<typeof poolKeepers>[0] & { name: string }): string {
+  return `${p.name}${rotationSuffix(poolKeepers(p))}`;
 }

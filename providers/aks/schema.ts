@@ -83,8 +83,16 @@ const poolBase = {
 };
 
 export const workloadPool = z.strictObject({
-  /** Node pool name (label `kubernetes.azure.com/agentpool`). Changing it replaces the pool. */
-  name: poolName,
+  /**
+   * Node pool name, on every node as label `kuar.io/node-pool`. AKS's name adds 4 characters that
+   * change with the fields AKS cannot change in place (VM size, OS disk, OS SKU, zones, spot), so
+   * the new pool is created before the old one is deleted. Changing the name replaces the pool.
+   */
+  name: matching(
+    /^[a-z][a-z0-9]{0,7}$/,
+    "expected a workload pool name: 1-8 lowercase letters and digits, starting with a letter (AKS allows 12; kuar adds 4 that change when the pool is rotated)",
+    "Use lowercase letters and digits only (no dashes), at most 8 characters.",
+  ),
   ...poolBase,
   /** Spot VMs (evicted and deleted when Azure needs the capacity; up to 90% cheaper). AKS taints them `kubernetes.azure.com/scalesetpriority=spot:NoSchedule`. @default false */
   spot: z.boolean().default(false),
@@ -272,6 +280,14 @@ function crossCheck(s: Raw, ctx: z.RefinementCtx): void {
     { section: "aks", min: "minCount", max: "maxCount" },
   );
   checkScheduling(s, issue);
+  if (s.nodeAutoProvisioning && s.networkPolicy === "calico") {
+    issue(
+      ["networkPolicy"],
+      s.networkPolicy,
+      "cannot be calico with nodeAutoProvisioning: AKS node auto-provisioning does not support Calico network policy",
+      "Keep the default cilium (pulumi config rm --path 'kuar:aks.networkPolicy'), or set nodeAutoProvisioning to false.",
+    );
+  }
   if (s.nodeAutoProvisioning) {
     const fixed: [(string | number)[], { minCount: number; maxCount: number }][] = [
       [["systemPool"], s.systemPool],

@@ -19,6 +19,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ClusterCapabilities, KubernetesCluster } from "../contract.js";
 import { accessEntries, adminPrincipals } from "./access.js";
 import { renderKubeconfig } from "./kubeconfig.js";
+import { EksKarpenter } from "./karpenter.js";
+import { controllerReplicas } from "./karpenter-plan.js";
 import { EksNetwork } from "./network.js";
 import {
   addonConfiguration,
@@ -278,6 +280,26 @@ export class EksCluster extends pulumi.ComponentResource implements KubernetesCl
     }
 
     this.capabilities = capabilitiesFor(s);
+    if (s.nodeAutoProvisioning) {
+      new EksKarpenter(
+        `${name}-karpenter`,
+        {
+          settings: s.nodeAutoProvisioning,
+          region: s.region,
+          clusterName: cluster.name,
+          clusterArn: cluster.arn,
+          oidcProviderArn: oidc.arn,
+          oidcIssuer: issuer,
+          subnetIds,
+          securityGroupId: cluster.vpcConfig.clusterSecurityGroupId,
+          nodePolicies: nodePolicies(s.vpcCniIrsa),
+          arch: this.capabilities.arch,
+          replicas: controllerReplicas(s.nodeGroups),
+          tags: s.tags,
+        },
+        { parent: this, providers: { aws, kubernetes: this.provider } },
+      );
+    }
     this.registerOutputs({
       name: this.name,
       arn: this.arn,

@@ -1,7 +1,7 @@
 /**
  * Checks that need AWS, run at preview before anything is created: the region is enabled for
- * the account, the zones exist there, EKS offers the Kubernetes version and a build of every
- * add-on for it, a running cluster moves at most one minor up, an existing VPC's subnets are
+ * the account, the zones exist there, every node group's instance types are offered in one of
+ * them, EKS offers the Kubernetes version and a build of every add-on for it, a running cluster moves at most one minor up, an existing VPC's subnets are
  * in that VPC and in two zones or more, and the access entries are
  * possible (one per principal, and Pulumi's own identity gets one). The lookups go through their
  * own provider; the cluster's AWS provider waits on `checkedFacts`, so a failed check stops
@@ -11,7 +11,7 @@ import { getAvailabilityZones } from "@pulumi/aws/getAvailabilityZones";
 import { getCallerIdentity } from "@pulumi/aws/getCallerIdentity";
 import { getRegions } from "@pulumi/aws/getRegions";
 import { getAddonVersion, getCluster, getClusterVersions } from "@pulumi/aws/eks";
-import { getSubnet } from "@pulumi/aws/ec2";
+import { getInstanceTypeOfferings, getSubnet } from "@pulumi/aws/ec2";
 import { getSessionContext } from "@pulumi/aws/iam";
 import type { Provider as AwsProvider } from "@pulumi/aws/provider";
 import * as pulumi from "@pulumi/pulumi";
@@ -35,6 +35,8 @@ export interface Facts {
   subnets?: ({ az: string; vpcId: string } | Error)[];
   /** Version of an existing cluster of this name: undefined when there is none. */
   runningVersion: string | undefined | Error;
+  /** Zones of the region that offer each node group instance type (DescribeInstanceTypeOfferings). */
+  instanceTypeZones?: Record<string, string[]> | Error;
 }
 
 const path = (...keys: (string | number)[]) =>
@@ -80,6 +82,29 @@ export function factProblems(s: EksSettings, clusterName: string, f: Facts): Con
         );
       }
     });
+  }
+  if (f.instanceTypeZones instanceof Error) {
+    add(
+      path("nodeGroups"),
+      s.nodeGroups.map((g) => g.name),
+      `could not be checked against the instance types offered in ${s.region} (${text(f.instanceTypeZones)})`,
+      "Allow ec2:DescribeInstanceTypeOfferings to the identity running Pulumi.",
+    );
+  } else if (f.instanceTypeZones) {
+    const offered = f.instanceTypeZones;
+    s.nodeGroups.forEach((g, i) =>
+      g.instanceTypes.forEach((t, j) => {
+        const where = (offered[t] ?? []).filter((z) => s.availabilityZones.includes(z));
+        if (where.length === 0) {
+          add(
+            path("nodeGroups", i, "instanceTypes", j),
+            t,
+            `is not offered in any of ${s.availabilityZones.join(", ")}${offered[t]?.length ? ` (only in ${offered[t]!.join(", ")})` : ""}, so the node group cannot launch it`,
+            `Pick a type offered there: aws ec2 describe-instance-type-offerings --location-type availability-zone --region ${s.region} --filters Name=instance-type,Values=${t}.`,
+          );
+        }
+      }),
+    );
   }
   const versionOffered = !Array.isArray(f.versions) || f.versions.includes(s.version);
   if (!versionOffered && Array.isArray(f.versions)) {
@@ -233,6 +258,20 @@ export async function lookFacts(s: EksSettings, clusterName: string, provider: A
       ),
     ),
   ]);
+  const types = [...new Set(s.nodeGroups.flatMap((g) => g.instanceTypes))];
+  const instanceTypeZones = await settle(
+    getInstanceTypeOfferings(
+      { locationType: "availability-zone", filters: [{ name: "instance-type", values: types }] },
+      opts,
+    ).then((o) => {
+      // AWS always answers with the lists (empty when nothing matches); an answer without them
+      // (kuar plan's offline stand-in, which cannot know the offerings) checks nothing.
+      if (!Array.isArray(o.instanceTypes)) return undefined;
+      const byType: Record<string, string[]> = {};
+      o.instanceTypes.forEach((t, i) => (byType[t] ??= []).push(o.locations[i]!));
+      return byType;
+    }),
+  );
   const subnetIds = s.network.existingVpc?.privateSubnetIds;
   const subnets = subnetIds
     ? await Promise.all(
@@ -248,6 +287,7 @@ export async function lookFacts(s: EksSettings, clusterName: string, provider: A
     zones,
     versions,
     runningVersion: running,
+    ...(instanceTypeZones !== undefined ? { instanceTypeZones } : {}),
     addonVersions: Object.fromEntries(addons.map((a, i) => [a, builds[i]!])),
   };
 }

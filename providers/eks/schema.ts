@@ -9,6 +9,7 @@ import { toolchain } from "../../config/versions.js";
 import { cidrContains } from "../../config/cidr.js";
 import { AMI_TYPES, archOfAmiType, archOfInstanceType, deriveSubnets, roleOfSession } from "./plan.js";
 import { fix } from "../../config/toolkit.js";
+import { controllerGroups, isRestrictedTag, KARPENTER_MAX_MINOR, RESTRICTED_TAG_KEYS } from "./karpenter-plan.js";
 
 export const region = matching(
   /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/,
@@ -138,6 +139,55 @@ export const network = z.strictObject({
     .optional(),
 });
 
+/** A Karpenter duration (the NodePool CRD's pattern): "30s", "5m", "720h", "1h30m". */
+const duration = (what: string) =>
+  matching(
+    /^([0-9]+(s|m|h))+$/,
+    `expected ${what} such as "5m" or "720h" (seconds, minutes, hours)`,
+    'Write digits followed by s, m or h, e.g. "1m".',
+  );
+
+export const nodeAutoProvisioning = z.strictObject({
+  /** Most vCPUs Karpenter may launch in total (the NodePool's `limits.cpu`). Required. */
+  maxCpu: z.int().min(1).max(100000),
+  /** Most memory Karpenter may launch in total, in GiB (the NodePool's `limits.memory`). Required. */
+  maxMemoryGi: z.int().min(1).max(1000000),
+  /**
+   * Capacity types Karpenter may buy. Spot needs the account's EC2 Spot service-linked role
+   * (`aws iam create-service-linked-role --aws-service-name spot.amazonaws.com`, once per account).
+   * @default ["on-demand"]
+   */
+  capacityTypes: z
+    .array(z.enum(["on-demand", "spot"]))
+    .min(1)
+    .default(["on-demand"]),
+  /** EC2 instance categories (the letter before the generation: c, m, r, t, ...). @default ["c", "m", "r"] */
+  instanceCategories: z
+    .array(matching(/^[a-z]{1,3}$/, 'expected an instance category such as "m"', 'Use letters only, e.g. "c".'))
+    .min(1)
+    .default(["c", "m", "r"]),
+  /**
+   * EC2NodeClass AMI alias, `family@version`: al2023 or bottlerocket, at `latest` (nodes drift to
+   * each new AMI within the disruption budget) or a pinned version such as `al2023@v20250101`.
+   * @default "al2023@latest"
+   */
+  amiAlias: matching(
+    /^(al2023|bottlerocket)@(latest|v[0-9][0-9.]*)$/,
+    'expected an AMI alias such as "al2023@latest" or "al2023@v20250101" (families al2023 and bottlerocket)',
+    "AL2 has no AMIs for Kubernetes 1.33 and later and Windows is not supported by kuar; use al2023 or bottlerocket.",
+  ).default("al2023@latest"),
+  /** How long a node must be empty or underused before Karpenter consolidates it. @default "1m" */
+  consolidateAfter: duration("a consolidation delay").default("1m"),
+  /** Age at which Karpenter replaces a node (within the disruption budget), or "Never". @default "720h" */
+  expireAfter: z.union([z.literal("Never"), duration("a node lifetime")]).default("720h"),
+  /**
+   * An SQS queue fed by EventBridge (spot interruptions, rebalance recommendations, health and
+   * state-change events), so Karpenter drains a node before AWS takes it. @default true
+   */
+  interruptionQueue: z.boolean().default(true),
+});
+export type NodeAutoProvisioning = z.output<typeof nodeAutoProvisioning>;
+
 const fields = z.strictObject({
   /** AWS region, e.g. `eu-west-1`. Required. */
   region,
@@ -208,6 +258,12 @@ const fields = z.strictObject({
   deletionProtection: z.boolean().default(true),
   /** Tags on every AWS resource (through the provider's default tags), besides `kuar.io/cluster`. @default {} */
   tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+  /**
+   * Node auto-provisioning with Karpenter: the chart, its IAM role (IRSA), a node role with an
+   * EC2_LINUX access entry, the interruption queue and a default NodePool and EC2NodeClass. The
+   * controller runs on the managed node groups. @default unset: off
+   */
+  nodeAutoProvisioning: nodeAutoProvisioning.optional(),
   /** Managed node groups. @default a "system" group (2-3 nodes) and a "workload" group (1-5 nodes) */
   nodeGroups: z
     .array(nodeGroup)
@@ -267,6 +323,44 @@ export function checkSettings(s: Input, ctx: z.RefinementCtx): void {
     s.admins.forEach((arn, i) => checkPrincipal(["admins", i], arn, false, ctx));
   }
   if (typeof s.kubeconfigRoleArn === "string") checkPrincipal(["kubeconfigRoleArn"], s.kubeconfigRoleArn, true, ctx);
+  if (s.nodeAutoProvisioning !== undefined && valid(nodeAutoProvisioning, s.nodeAutoProvisioning))
+    checkKarpenter(s, ctx);
+}
+
+/** What Karpenter 1.14.1 needs of the rest of the settings (see karpenter-plan.ts for the sources). */
+function checkKarpenter(s: Input, ctx: z.RefinementCtx): void {
+  const set = (key: string, value: string) => `pulumi config set --path 'kuar:eks.${key}' ${value}`;
+  if (Array.isArray(s.nodeGroups) && s.nodeGroups.every((g) => valid(nodeGroup, g))) {
+    if (controllerGroups(s.nodeGroups).length === 0) {
+      issue(
+        ctx,
+        ["nodeGroups"],
+        s.nodeGroups.map((g) => g.name),
+        "leave the Karpenter controller nowhere to run: it stays off Karpenter's own nodes, so it needs a node group with minSize of 1 or more whose taints it tolerates (CriticalAddonsOnly only)",
+        `Keep one group untainted (or tainted CriticalAddonsOnly) with a node: ${set("nodeGroups[0].minSize", "2")}, or remove nodeAutoProvisioning.`,
+      );
+    }
+  }
+  if (valid(z.string().regex(/^1\.\d{2}$/), s.version) && Number(s.version.split(".")[1]) > KARPENTER_MAX_MINOR) {
+    issue(
+      ctx,
+      ["nodeAutoProvisioning"],
+      s.version,
+      `cannot run on Kubernetes ${s.version}: Karpenter 1.14.1 supports Kubernetes up to 1.${KARPENTER_MAX_MINOR} (its compatibility matrix)`,
+      `Keep ${set("version", `1.${KARPENTER_MAX_MINOR}`)} until kuar pins a newer Karpenter, or remove nodeAutoProvisioning.`,
+    );
+  }
+  if (s.tags !== null && typeof s.tags === "object") {
+    for (const key of Object.keys(s.tags).filter(isRestrictedTag)) {
+      issue(
+        ctx,
+        ["tags", key],
+        key,
+        `is a tag key Karpenter sets itself; its EC2NodeClass refuses ${RESTRICTED_TAG_KEYS.join(", ")} (and kubernetes.io/cluster/*)`,
+        `Remove it: pulumi config rm --path 'kuar:eks.tags["${key}"]'.`,
+      );
+    }
+  }
 }
 
 /**

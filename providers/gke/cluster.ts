@@ -12,7 +12,7 @@ import { TAINT_EFFECT_ENUM } from "../cloud/pools.js";
 import type { ClusterCapabilities, KubernetesCluster } from "../contract.js";
 import { contextName, renderKubeconfig, type GkeKubeconfigAuth } from "./kubeconfig.js";
 import { nodeAccountId } from "./naming.js";
-import { initialNodes, maintenancePolicyOf, versionProblems } from "./plan.js";
+import { gkePoolName, initialNodes, maintenancePolicyOf, POOL_LABEL, versionProblems } from "./plan.js";
 import type { GkeNetwork, ReleaseChannel, ResolvedPool } from "./schema.js";
 import { capabilitiesOf } from "./info.js";
 
@@ -171,7 +171,11 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
                 { resourceType: "memory", minimum: 0, maximum: args.nodeAutoProvisioning.maxMemoryGb },
               ],
               // Auto-provisioned pools run as the least-privilege node account, not Compute's default one.
-              autoProvisioningDefaults: { serviceAccount: account.email, oauthScopes: NODE_OAUTH_SCOPES },
+              autoProvisioningDefaults: {
+                serviceAccount: account.email,
+                oauthScopes: NODE_OAUTH_SCOPES,
+                shieldedInstanceConfig: nodeDefaults.shieldedInstanceConfig,
+              },
             }
           : { enabled: false },
         resourceLabels: { "managed-by": "kuar", ...args.resourceLabels },
@@ -185,7 +189,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
         new gcp.container.NodePool(
           `${name}-pool-${pool.name}`,
           {
-            name: pool.name,
+            name: gkePoolName(pool, nodeAccountId(clusterName)),
             project,
             location,
             cluster: cluster.name,
@@ -206,7 +210,7 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
               diskType: pool.diskType,
               imageType: "COS_CONTAINERD",
               spot: pool.spot,
-              labels: pool.labels,
+              labels: { ...pool.labels, [POOL_LABEL]: pool.name },
               taints: pool.taints.map((t) => ({ key: t.key, value: t.value, effect: TAINT_EFFECT_ENUM[t.effect] })),
             },
           },
@@ -214,8 +218,9 @@ export class GkeCluster extends pulumi.ComponentResource implements KubernetesCl
             parent: this,
             // Nodes must be able to write logs and pull images from their first boot.
             dependsOn: [...grants, ...net.egress],
-            // The pool name is fixed (workloads select on it), so a replacement frees it first.
-            deleteBeforeReplace: true,
+            // A replacement gets a new name (gkePoolName), so it is created before the old pool is
+            // deleted; GKE drains the old nodes as it deletes them. docs/targets/gke.md says when.
+            deleteBeforeReplace: false,
             // Only used at creation; the autoscaler owns the size afterwards.
             ignoreChanges: ["initialNodeCount"],
           },

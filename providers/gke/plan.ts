@@ -1,9 +1,10 @@
 /**
- * Pure decisions of the GKE target, tested directly: node pool initial sizes, the maintenance
- * policy in the API's shape, and what the engine versions the GKE API offers say about the
- * configured version or channel.
+ * Pure decisions of the GKE target, tested directly: node pool initial sizes and cloud names,
+ * the maintenance policy in the API's shape, and what the engine versions the GKE API offers say
+ * about the configured version or channel.
  */
 import type { MaintenanceWindow } from "../cloud/maintenance.js";
+import { rotationSuffix } from "../cloud/rotation.js";
 
 /** Node pool initial size is per zone; a regional pool spreads over GKE's default three zones. */
 export function initialNodes(minNodes: number, regional: boolean): number {
@@ -75,4 +76,27 @@ export function versionProblems(
     ];
   }
   return [];
+}
+
+/** The label every node of a pool carries with the pool's configured name, stable across rotations. */
+export const POOL_LABEL = "kuar.io/node-pool";
+
+/**
+ * The node config fields kuar sets that GKE cannot change on a running pool (ForceNew in the
+ * provider; terraform-google-kubernetes-engine's update-variant lists the same as keepers):
+ * spot and the node service account. Machine type, disk size and disk type are not among them:
+ * GKE changes those in place with a surge upgrade (ForceNew dropped in terraform-provider-google
+ * 5.10.0, GoogleCloudPlatform/magic-modules#9575), which drains nodes within PodDisruptionBudgets.
+ */
+export function poolKeepers(pool: { spot: boolean }, nodeAccountId: string): Record<string, unknown> {
+  return { spot: pool.spot, serviceAccount: nodeAccountId };
+}
+
+/**
+ * A pool's GKE name: the configured name and a suffix that changes with the keepers, so a change
+ * GKE cannot make in place creates the replacement under a new name before the old pool goes.
+ * 35 + 5 characters fit GKE's 40.
+ */
+export function gkePoolName(pool: { name: string; spot: boolean }, nodeAccountId: string): string {
+  return `${pool.name}-${rotationSuffix(poolKeepers(pool, nodeAccountId))}`;
 }

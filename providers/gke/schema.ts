@@ -26,6 +26,19 @@ export function machineFamily(machineType: string): string {
   return machineType.split("-")[0] ?? machineType;
 }
 
+/**
+ * The vCPUs and the least memory (GB) of a predefined machine type such as `n2-highmem-8`, or
+ * undefined for shared-core and custom types. Memory per vCPU is the smallest any family gives
+ * its class (standard 3.75 GB on N1, highmem 6.5, highcpu 0.9), so sums are lower bounds.
+ */
+export function machineSize(machineType: string): { vcpus: number; minMemoryGb: number } | undefined {
+  const m = /^[a-z0-9]+-(standard|highmem|highcpu)-(\d+)(-|$)/.exec(machineType);
+  if (!m) return undefined;
+  const vcpus = Number(m[2]);
+  const perCpu = { standard: 3.75, highmem: 6.5, highcpu: 0.9 }[m[1] as "standard" | "highmem" | "highcpu"];
+  return { vcpus, minMemoryGb: vcpus * perCpu };
+}
+
 export function archOf(machineType: string): "amd64" | "arm64" {
   return (ARM_FAMILIES as readonly string[]).includes(machineFamily(machineType)) ? "arm64" : "amd64";
 }
@@ -51,9 +64,14 @@ const machineType = matching(/^[a-z][a-z0-9]*-[a-z0-9-]+$/, {
 });
 
 export const nodePool = z.strictObject({
-  /** Node pool name (label `cloud.google.com/gke-nodepool`). Changing it replaces the pool. */
-  name: matching(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, {
-    message: "expected a node pool name: 1-40 lowercase letters, digits and '-', starting with a letter",
+  /**
+   * Node pool name, on every node as label `kuar.io/node-pool`. GKE's name adds a 4-character
+   * suffix that changes when a field GKE cannot change in place (spot) changes, so the new pool
+   * is created before the old one is deleted. Changing the name replaces the pool.
+   */
+  name: matching(/^[a-z]([-a-z0-9]{0,33}[a-z0-9])?$/, {
+    message:
+      "expected a node pool name: 1-35 lowercase letters, digits and '-', starting with a letter (GKE adds a 5-character suffix)",
     ...fix("Use lowercase letters, digits and dashes, starting with a letter."),
   }),
   /** Compute Engine machine type; t2a and c4a families are arm64. @default "e2-standard-4" */
@@ -283,6 +301,28 @@ function crossCheck(s: Raw, ctx: z.RefinementCtx): void {
       `allows ${hoursIn(window, 32)} hours in 32 days; GKE needs at least 48 hours of maintenance windows in any 32 days`,
       `Lengthen it: pulumi config set --path 'kuar:gke.maintenanceWindow.durationHours' 12 (weekly), or set day to Daily.`,
     );
+  }
+
+  const nap = s.nodeAutoProvisioning;
+  if (nap) {
+    // GKE applies the cluster-wide limits to the pools' own autoscaling as well (the
+    // clusterAutoscaling.resourceLimits doc in @pulumi/gcp 9.37.0), so limits below what the
+    // pools may reach stop them short of maxNodes.
+    const sizes = pools.map(([, p]) => ({ size: machineSize(p.machineType), max: p.maxNodes }));
+    const cpus = sizes.reduce((n, { size, max }) => n + (size?.vcpus ?? 0) * max, 0);
+    const memory = Math.ceil(sizes.reduce((n, { size, max }) => n + (size?.minMemoryGb ?? 0) * max, 0));
+    const limit = (key: "maxCpu" | "maxMemoryGb", have: number, need: number, what: string) => {
+      if (have < need) {
+        issue(
+          ["nodeAutoProvisioning", key],
+          have,
+          `is below the ${need} ${what} the node pools may reach at maxNodes; GKE's cluster-wide limits also cap the pools' own autoscaling`,
+          `Raise it: pulumi config set --path 'kuar:gke.nodeAutoProvisioning.${key}' ${need} (or more, for auto-provisioned pools), or lower the pools' maxNodes.`,
+        );
+      }
+    };
+    limit("maxCpu", nap.maxCpu, cpus, "vCPUs");
+    limit("maxMemoryGb", nap.maxMemoryGb, memory, "GB of memory (at least)");
   }
 
   if (s.privateEndpoint && !s.privateNodes) {

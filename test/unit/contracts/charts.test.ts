@@ -84,6 +84,26 @@ await render(
   },
   "hmac",
 );
+// The EKS target installs Karpenter itself (providers/eks/karpenter.ts), outside bootstrap.
+const { EksKarpenter } = await import("../../../providers/eks/karpenter.js");
+const { nodeAutoProvisioning } = await import("../../../providers/eks/schema.js");
+new EksKarpenter(
+  "ct-karpenter",
+  {
+    settings: nodeAutoProvisioning.parse({ maxCpu: 64, maxMemoryGi: 256, capacityTypes: ["on-demand", "spot"] }),
+    region: "eu-west-1",
+    clusterName: "ct",
+    clusterArn: "arn:aws:eks:eu-west-1:123456789012:cluster/ct",
+    oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/CT",
+    oidcIssuer: "https://oidc.eks.eu-west-1.amazonaws.com/id/CT",
+    subnetIds: ["subnet-0aaa1111", "subnet-0bbb2222"],
+    securityGroupId: "sg-0123456789abcdef0",
+    nodePolicies: ["AmazonEKSWorkerNodePolicy"],
+    arch: "amd64",
+    replicas: 2,
+  },
+  { providers: { kubernetes: new k8s.Provider("ct-karpenter-k8s", { kubeconfig: "apiVersion: v1" }) } },
+);
 await mocks.settle();
 
 const CHART = "kubernetes:helm.sh/v4:Chart";

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
@@ -197,7 +198,7 @@ describe("production defaults", async () => {
 
   test("workload pool: a User AgentPool of the cluster, autoscaled, on demand", () => {
     const pool = mocks.one("azure-native:containerservice:AgentPool", "prod-pool-general").inputs;
-    assert.equal(pool["agentPoolName"], "general");
+    assert.match(pool["agentPoolName"], /^general[0-9a-f]{4}$/, "the configured name and a rotation suffix");
     assert.equal(pool["resourceName"], "kuar-dev");
     assert.equal(pool["resourceGroupName"], "kuar-dev");
     assert.equal(pool["mode"], "User");
@@ -291,7 +292,7 @@ describe("pools", async () => {
     assert.equal(p["scaleSetEvictionPolicy"], "Delete");
     assert.equal(p["spotMaxPrice"], -1);
     assert.deepEqual(p["nodeTaints"], [SPOT_TAINT, "team=web:PreferNoSchedule"]);
-    assert.deepEqual(p["nodeLabels"], { "kuar.dev/capacity": "spot" });
+    assert.deepEqual(p["nodeLabels"], { "kuar.dev/capacity": "spot", "kuar.io/node-pool": "spot" });
     assert.equal(p["osDiskSizeGB"], 64);
     assert.deepEqual(p["availabilityZones"], ["1", "2"]);
     assert.deepEqual([p["minCount"], p["maxCount"], p["count"]], [0, 4, 0]);
@@ -540,7 +541,15 @@ describe("config errors", () => {
   test("fails when a pool name has a dash or is too long", () => {
     assert.match(
       problems({ workloadPools: [{ name: "web-pool" }] }),
-      /kuar:aks\.workloadPools\[0\]\.name: expected an AKS node pool name/,
+      /kuar:aks\.workloadPools\[0\]\.name: expected a workload pool name: 1-8 lowercase letters/,
+    );
+    assert.match(
+      problems({ workloadPools: [{ name: "workloads1" }] }),
+      /kuar:aks\.workloadPools\[0\]\.name: .*kuar adds 4 that change when the pool is rotated/,
+    );
+    assert.match(
+      problems({ systemPool: { name: "sys-tem" } }),
+      /kuar:aks\.systemPool\.name: expected an AKS node pool name/,
     );
   });
 
@@ -760,6 +769,25 @@ describe("issue 15: what ARM accepts", () => {
     assert.equal(pool["enableAutoScaling"], false);
   });
 
+  test("fails when node auto-provisioning is combined with Calico (unsupported by AKS NAP)", () => {
+    const fixed = {
+      systemPool: { minCount: 2, maxCount: 2 },
+      workloadPools: [{ name: "general", minCount: 1, maxCount: 1 }],
+    };
+    assert.match(
+      problems({ nodeAutoProvisioning: true, networkPolicy: "calico", ...fixed }),
+      /kuar:aks\.networkPolicy: cannot be calico with nodeAutoProvisioning[\s\S]*pulumi config rm --path 'kuar:aks\.networkPolicy'/,
+    );
+    for (const networkPolicy of ["cilium", "azure", "none"]) {
+      assert.doesNotThrow(() =>
+        parseObject({
+          target: "aks",
+          aks: { location: "westeurope", nodeAutoProvisioning: true, networkPolicy, ...fixed },
+        }),
+      );
+    }
+  });
+
   test("a maintenance window becomes both aksManaged schedules (UTC, weekly or daily)", async () => {
     await build("mw", { maintenanceWindow: { day: "Saturday", startTime: "22:30", durationHours: 6 } });
     const configs = mocks.resources.filter(
@@ -887,5 +915,57 @@ describe("destroy order", async () => {
   test("the subnet grant outlives the cluster (the control plane deletes its load balancers with it)", () => {
     const grant = node("azure-native:authorization:RoleAssignment", "order-subnet-access");
     assert.ok(graph.dependsOn(mc, grant));
+  });
+});
+
+describe("pool rotation", () => {
+  const pool = {
+    name: "general",
+    vmSize: "Standard_D4s_v5",
+    osDiskSizeGB: 128,
+    osDiskType: "Managed",
+    osSku: "AzureLinux",
+    availabilityZones: ["1", "2"],
+    spot: false,
+  };
+
+  test("a field AKS cannot change in place renames the pool; everything else keeps the name", () => {
+    const name = plan.aksPoolName(pool);
+    assert.match(name, /^general[0-9a-f]{4}$/);
+    assert.ok(
+      /^[a-z][a-z0-9]{0,11}$/.test(plan.aksPoolName({ ...pool, name: "abcdefgh" })),
+      "within AKS's 12 characters",
+    );
+    for (const change of [
+      { vmSize: "Standard_D8s_v5" },
+      { osDiskSizeGB: 256 },
+      { osDiskType: "Ephemeral" },
+      { osSku: "Ubuntu" },
+      { availabilityZones: ["1"] },
+      { spot: true },
+    ]) {
+      assert.notEqual(plan.aksPoolName({ ...pool, ...change }), name, JSON.stringify(change));
+    }
+    assert.equal(plan.aksPoolName({ ...pool, availabilityZones: ["2", "1"] }), name, "zone order does not matter");
+    const scaled = { ...pool, minCount: 3, maxCount: 9, labels: { a: "b" } };
+    assert.equal(plan.aksPoolName(scaled), name, "AKS changes sizes and labels in place");
+  });
+
+  test("every fixed field forces a replacement, and the replacement is created before the old pool is deleted", async () => {
+    const seen = new Map<string, pulumi.CustomResourceOptions>();
+    const cluster = target.create(
+      "rot",
+      parseObject({ target: "aks", aks: { location: "westeurope" } }).settings as Parameters<typeof target.create>[1],
+      { stack: "rot", ephemeral: true, secrets: {} },
+      { transformations: [(a) => void seen.set(a.name, a.opts as pulumi.CustomResourceOptions) as undefined] },
+    );
+    await valueOf(cluster.kubeconfig);
+    await mocks.settle();
+    const opts = seen.get("rot-pool-general");
+    assert.ok(opts);
+    assert.equal(opts.deleteBeforeReplace, false);
+    assert.deepEqual([...(opts.replaceOnChanges ?? [])].sort(), [...plan.POOL_FIXED_FIELDS, "agentPoolName"].sort());
+    const inputs = mocks.one("azure-native:containerservice:AgentPool", "rot-pool-general").inputs;
+    assert.equal(inputs["nodeLabels"]["kuar.io/node-pool"], "general");
   });
 });

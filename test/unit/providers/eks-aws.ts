@@ -31,6 +31,20 @@ export const invokes = {
   "aws:eks/getCluster:getCluster": (i: Record<string, string>) => {
     throw awsError(`reading EKS Cluster (${i["name"]}): couldn't find resource`);
   },
+  // DescribeInstanceTypeOfferings: every requested type in every zone, except p5.48xlarge (one zone only).
+  "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": (i: Record<string, unknown>) => {
+    const filters = i["filters"] as { name: string; values: string[] }[];
+    const types = filters.find((f) => f.name === "instance-type")?.values ?? [];
+    const zones = ["eu-west-1a", "eu-west-1b", "eu-west-1c", "us-east-1a", "us-east-1b"];
+    const pairs = types.flatMap((t) => (t === "p5.48xlarge" ? [["eu-west-1c", t]] : zones.map((z) => [z, t])));
+    return {
+      id: "eu-west-1",
+      instanceTypes: pairs.map((p) => p[1]),
+      locations: pairs.map((p) => p[0]),
+      locationTypes: pairs.map(() => "availability-zone"),
+      region: "eu-west-1",
+    };
+  },
   "aws:ec2/getSubnet:getSubnet": (i: Record<string, string>) => {
     const subnets: Record<string, { availabilityZone: string; vpcId: string }> = {
       "subnet-0aaa1111": { availabilityZone: "us-east-1a", vpcId: "vpc-0123456789abcdef0" },

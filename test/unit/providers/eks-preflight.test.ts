@@ -49,6 +49,23 @@ describe("checks against AWS", () => {
     );
   });
 
+  // DescribeInstanceTypeOfferings: a managed node group launches only types offered in its subnets' zones.
+  test("fails when a node group instance type is offered in none of the zones", () => {
+    const p = problems(
+      { nodeGroups: [{ name: "gpu", instanceTypes: ["m7i.large", "p5.48xlarge"], minSize: 1, maxSize: 2 }] },
+      { instanceTypeZones: { "m7i.large": ["eu-west-1a", "eu-west-1b"], "p5.48xlarge": ["eu-west-1c"] } },
+    );
+    assert.equal(p.length, 1);
+    assert.match(
+      p[0]!,
+      /^kuar:eks\.nodeGroups\[0\]\.instanceTypes\[1\]: is not offered in any of eu-west-1a, eu-west-1b \(only in eu-west-1c\).*describe-instance-type-offerings .*Values=p5\.48xlarge/,
+    );
+    assert.match(
+      problems({}, { instanceTypeZones: new Error("UnauthorizedOperation") })[0]!,
+      /kuar:eks\.nodeGroups: could not be checked .*ec2:DescribeInstanceTypeOfferings/,
+    );
+  });
+
   // DescribeRegions: a region the account has not opted in to is not enabled.
   test("fails when the region is not enabled for the account", () => {
     assert.match(

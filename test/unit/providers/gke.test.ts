@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { recordGraph } from "../../kit/graph.js";
 import { isSecretInput, useMocks, secretOf, valueOf } from "../../kit/mocks.js";
@@ -67,9 +68,10 @@ const { ConfigError } = await import("../../../config/errors.js");
 const { stackFileConfig } = await import("../../../config/stack-file.js");
 const { renderKubeconfig } = await import("../../../providers/gke/kubeconfig.js");
 const { nodeAccountId, defaultClusterName } = await import("../../../providers/gke/naming.js");
-const { archOf } = await import("../../../providers/gke/schema.js");
+const schema = await import("../../../providers/gke/schema.js");
+const { archOf } = schema;
 const { NODE_ROLES, initialNodes, checkVersions } = await import("../../../providers/gke/cluster.js");
-const { maintenancePolicyOf } = await import("../../../providers/gke/plan.js");
+const { gkePoolName, maintenancePolicyOf } = await import("../../../providers/gke/plan.js");
 
 const GKE = {
   cluster: "gcp:container/cluster:Cluster",
@@ -209,9 +211,10 @@ test("node pools autoscale, run as the node account with GKE_METADATA, and carry
   });
   assert.deepEqual(
     mine(GKE.pool)
-      .map((p) => p.inputs["name"])
+      .map((p) => String(p.inputs["name"]).replace(/-[0-9a-f]{4}$/, ""))
       .sort(),
     ["batch", "spot", "system"],
+    "each GKE name is the configured name and a 4-character rotation suffix",
   );
   const email = `kuar-dev-nodes@${PROJECT}.iam.gserviceaccount.com`;
   for (const p of mine(GKE.pool)) {
@@ -232,7 +235,7 @@ test("node pools autoscale, run as the node account with GKE_METADATA, and carry
   assert.equal(spot["nodeConfig"]["machineType"], "e2-standard-8");
   assert.equal(spot["nodeConfig"]["diskSizeGb"], 60);
   assert.equal(spot["nodeConfig"]["diskType"], "pd-balanced");
-  assert.deepEqual(spot["nodeConfig"]["labels"], { "kuar.dev/capacity": "spot" });
+  assert.deepEqual(spot["nodeConfig"]["labels"], { "kuar.dev/capacity": "spot", "kuar.io/node-pool": "spot" });
   assert.deepEqual(spot["nodeConfig"]["taints"], [
     { key: "cloud.google.com/gke-spot", value: "true", effect: "NO_SCHEDULE" },
   ]);
@@ -660,6 +663,10 @@ test("node auto-provisioning is off by default; on, it has its cpu and memory li
     { resourceType: "memory", minimum: 0, maximum: 256 },
   ]);
   assert.match(ca.autoProvisioningDefaults.serviceAccount, /^kuar-dev-nodes@/);
+  assert.deepEqual(ca.autoProvisioningDefaults.shieldedInstanceConfig, {
+    enableSecureBoot: true,
+    enableIntegrityMonitoring: true,
+  });
   assert.match(
     failure({ project: PROJECT, region: "europe-west1", nodeAutoProvisioning: { maxCpu: 8 } }),
     /kuar:gke\.nodeAutoProvisioning\.maxMemoryGb/,
@@ -703,4 +710,54 @@ test("destroy order: objects, then pools, then the cluster; created the other wa
   // Nodes keep their egress (NAT) and identity until they are gone.
   const nat = graph.one(GKE.nat, "order-nat");
   for (const p of pools) assert.ok(at(p) < at(nat));
+});
+
+test("a change GKE cannot make in place (spot) renames the pool; machine type, disks and labels keep the name", () => {
+  const pool = { name: "general", spot: false, machineType: "e2-standard-4", diskSizeGb: 100, labels: {} };
+  const name = gkePoolName(pool, "kuar-dev-nodes");
+  assert.match(name, /^general-[0-9a-f]{4}$/);
+  assert.ok(name.length <= 40, "fits GKE's 40 characters with the longest configured name");
+  const resized = { ...pool, machineType: "n2-standard-8", diskSizeGb: 200, labels: { a: "b" } };
+  assert.equal(gkePoolName(resized, "kuar-dev-nodes"), name, "GKE changes these in place");
+  assert.notEqual(gkePoolName({ ...pool, spot: true }, "kuar-dev-nodes"), name);
+  assert.notEqual(gkePoolName(pool, "other-nodes"), name, "a new node service account replaces the pool too");
+  assert.equal(gkePoolName({ name: "a".repeat(35), spot: false }, "x").length, 40);
+});
+
+test("pools are replaced create-before-delete under their new name, and carry their configured name as a label", async () => {
+  const seen = new Map<string, pulumi.CustomResourceOptions>();
+  const s = settingsOf({ workloadPools: [{ name: "general", spot: true, minNodes: 0, maxNodes: 3 }] }) as Parameters<
+    typeof target.create
+  >[1];
+  const cluster = target.create(
+    "rot",
+    s,
+    { stack: "dev", ephemeral: false, secrets: {} },
+    {
+      transformations: [(a) => void seen.set(a.name, a.opts as pulumi.CustomResourceOptions) as undefined],
+    },
+  );
+  await valueOf(cluster.kubeconfig);
+  await mocks.settle();
+  for (const pool of ["system", "general"]) {
+    const opts = seen.get(`rot-pool-${pool}`);
+    assert.ok(opts, `rot-pool-${pool} registered`);
+    assert.equal(opts.deleteBeforeReplace, false, "the new pool comes up before the old one is deleted");
+    const inputs = mocks.one(GKE.pool, `rot-pool-${pool}`).inputs;
+    assert.notEqual(inputs["name"], pool, "never the bare name, which a replacement would need twice");
+    assert.equal(inputs["nodeConfig"]["labels"]["kuar.io/node-pool"], pool);
+  }
+});
+
+test("fails when the auto-provisioning limits are below what the node pools may reach (they cap the pools too)", () => {
+  // Defaults: system e2-standard-2 x3 and general e2-standard-4 x5 reach 26 vCPUs and at least 97.5 GB.
+  const text = failure({ ...valid, nodeAutoProvisioning: { maxCpu: 20, maxMemoryGb: 64 } });
+  assert.match(text, /kuar:gke\.nodeAutoProvisioning\.maxCpu: is below the 26 vCPUs the node pools may reach/);
+  assert.match(text, /pulumi config set --path 'kuar:gke\.nodeAutoProvisioning\.maxCpu' 26/);
+  assert.match(text, /kuar:gke\.nodeAutoProvisioning\.maxMemoryGb: is below the 98 GB/);
+  parseObject({ target: "gke", gke: { ...valid, nodeAutoProvisioning: { maxCpu: 26, maxMemoryGb: 98 } } });
+  const { machineSize } = schema;
+  assert.deepEqual(machineSize("n2-highmem-8"), { vcpus: 8, minMemoryGb: 52 });
+  assert.deepEqual(machineSize("c4a-standard-4-lssd"), { vcpus: 4, minMemoryGb: 15 });
+  assert.equal(machineSize("e2-medium"), undefined);
 });
