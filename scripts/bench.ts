@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { clusterDir } from "../providers/local/kwok.js";
 import { createStack } from "../test/e2e/harness.js";
 import { fullConfig } from "../test/e2e/config.js";
+import { median, unwrapSecrets } from "./lib/bench-kit.js";
 import { engineEnv, ensureToolchain, root } from "./lib/engine.js";
 
 const quick = process.argv.includes("--quick");
@@ -46,11 +47,6 @@ function must(r: { status: number; stdout: string }, what: string): void {
 function record(side: Side, step: string, seconds: number): void {
   const key = `${side}/${step}`;
   samples.set(key, [...(samples.get(key) ?? []), seconds]);
-}
-function median(xs: number[]): number {
-  const v = [...xs].sort((a, b) => a - b);
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
 }
 const kubectl = (args: string[]) => s.kubectl(args);
 
@@ -113,7 +109,7 @@ try {
   const ours = (exported.deployment.resources as { type: string; urn: string; inputs?: Live }[]).filter(
     (r) => r.type.startsWith("kubernetes:") && r.inputs?.metadata,
   );
-  const objects: Live[] = ours.map((r) => r.inputs!);
+  const objects = ours.map((r) => unwrapSecrets(r.inputs) as Live);
   objects.sort((a, b) => rank(a.kind) - rank(b.kind));
   // JSON, not YAML: kubectl reads YAML 1.1, where unquoted strings such as `yes` turn into booleans.
   const manifest = join(dir, "objects.json");
