@@ -4,7 +4,7 @@
  * @pulumi/random, whose provider plugin cannot be built on machines without it (see toolchain/README.md).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { moduleProvider } from "./dynamic.js";
+import { ModuleResource, moduleProvider } from "./dynamic.js";
 import type { Alphabet } from "./random-secret.provider.js";
 
 export interface RandomSecretArgs {
@@ -16,7 +16,7 @@ export interface RandomSecretArgs {
 
 const provider = moduleProvider("common/random-secret.provider.ts", ["create", "diff"]);
 
-export class RandomSecret extends pulumi.dynamic.Resource {
+export class RandomSecret extends ModuleResource {
   /** The generated value; always a secret. */
   declare readonly value: pulumi.Output<string>;
 

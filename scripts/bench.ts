@@ -15,12 +15,15 @@
  * state, decrypted into a mode-600 temporary file that is deleted at the end.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse } from "yaml";
 import { clusterDir } from "../providers/local/kwok.js";
 import { createStack } from "../test/e2e/harness.js";
 import { fullConfig } from "../test/e2e/config.js";
+import { median, unwrapSecrets } from "./lib/bench-kit.js";
+import { buildProgram } from "./lib/build-program.mjs";
 import { engineEnv, ensureToolchain, root } from "./lib/engine.js";
 
 const quick = process.argv.includes("--quick");
@@ -47,11 +50,6 @@ function record(side: Side, step: string, seconds: number): void {
   const key = `${side}/${step}`;
   samples.set(key, [...(samples.get(key) ?? []), seconds]);
 }
-function median(xs: number[]): number {
-  const v = [...xs].sort((a, b) => a - b);
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
-}
 const kubectl = (args: string[]) => s.kubectl(args);
 
 interface Live {
@@ -77,9 +75,11 @@ const ORDER = [
 const rank = (k: string) => (ORDER.includes(k) ? ORDER.indexOf(k) : ORDER.length);
 
 /**
- * The bare program: one Pulumi resource per object (the SDK's generic resource, typed by the
- * object's apiVersion and kind, exactly as the typed classes register), a provider on the same
- * kubeconfig, namespaces and CRDs first. Plain JavaScript, so nothing is transpiled.
+ * The bare program: one Pulumi resource per object through the SDK's typed class for its
+ * apiVersion and kind (what a hand-written Pulumi program uses; the generic CustomResource would
+ * register core objects as `kubernetes:v1:<Kind>`, which the real provider refuses: "apiVersion
+ * does not have both a group and a version"), a provider on the same kubeconfig, namespaces and
+ * CRDs first. Plain JavaScript, so nothing is transpiled.
  */
 const BARE_PROGRAM = `"use strict";
 const fs = require("node:fs");
@@ -90,7 +90,10 @@ const first = [];
 for (const o of objs) {
   const early = o.kind === "Namespace" || o.kind === "CustomResourceDefinition";
   const name = (o.metadata.namespace ? o.metadata.namespace + "-" : "") + o.kind.toLowerCase() + "-" + o.metadata.name;
-  const r = new k8s.apiextensions.CustomResource(name, o, { provider, dependsOn: early ? [] : first });
+  const [group, version] = o.apiVersion.includes("/") ? o.apiVersion.split("/") : ["core", o.apiVersion];
+  const Typed = k8s[group.split(".")[0]]?.[version]?.[o.kind];
+  if (!Typed) throw new Error("no SDK class for " + o.apiVersion + " " + o.kind);
+  const r = new Typed(name, o, { provider, dependsOn: early ? [] : first });
   if (early) first.push(r);
 }
 `;
@@ -113,7 +116,7 @@ try {
   const ours = (exported.deployment.resources as { type: string; urn: string; inputs?: Live }[]).filter(
     (r) => r.type.startsWith("kubernetes:") && r.inputs?.metadata,
   );
-  const objects: Live[] = ours.map((r) => r.inputs!);
+  const objects = ours.map((r) => unwrapSecrets(r.inputs) as Live);
   objects.sort((a, b) => rank(a.kind) - rank(b.kind));
   // JSON, not YAML: kubectl reads YAML 1.1, where unquoted strings such as `yes` turn into booleans.
   const manifest = join(dir, "objects.json");
@@ -162,16 +165,18 @@ try {
     spawnSync("pulumi", ["stack", "rm", bareStack, "--yes", "--force"], { cwd: bare, env: bareEnv });
   };
 
+  // kuar's evaluation runs like the engine runs the program: built ahead of time (built here,
+  // before timing, as the first engine run did), with Pulumi.yaml's nodeargs.
+  const evaluateJs = join(await buildProgram(["scripts/lib/evaluate.ts"]), "scripts", "lib", "evaluate.js");
+  const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as {
+    runtime: { options?: { nodeargs?: string } };
+  };
+  const nodeArgs = (project.runtime.options?.nodeargs ?? "").split(" ").filter(Boolean);
+
   const run: Record<Side, Record<string, () => void>> = {
     kuar: {
       evaluation: () => {
-        const r = spawnSync(
-          process.execPath,
-          ["--import", "tsx", join(root, "scripts", "lib", "evaluate.ts"), s.file],
-          {
-            encoding: "utf8",
-          },
-        );
+        const r = spawnSync(process.execPath, [...nodeArgs, evaluateJs, s.file], { cwd: root, encoding: "utf8" });
         if (r.status !== 0) throw new Error(r.stderr);
       },
       preview: () => must(s.pulumi(["preview", "--non-interactive"]), "kuar preview"),

@@ -20,6 +20,7 @@ import {
 import { securePod } from "./pod.js";
 import { kuardSchema, type KuardConfig } from "./schema.js";
 import { httpRoute } from "./route.js";
+import { JOB_TIMEOUTS } from "./timeouts.js";
 
 /** kuard's image runs as `nobody:nobody` (alpine's 65534); see config/contracts/images/kuard.json. */
 export const KUARD_UID = 65534;
@@ -151,7 +152,7 @@ export class Kuard extends pulumi.ComponentResource {
             },
           },
         },
-        child,
+        { ...child, customTimeouts: JOB_TIMEOUTS },
       );
     }
 

@@ -11,6 +11,7 @@ import { images } from "../config/versions.js";
 import { antiAffinity, execProbe, ingressPolicySpec, labels, pdbSpec, selectorLabels } from "./common.js";
 import { helperResources, securePod } from "./pod.js";
 import type { ResourcesConfig } from "./schema.js";
+import { JOB_TIMEOUTS, STATEFUL_SET_TIMEOUTS } from "./timeouts.js";
 
 /** The mongo image's `mongodb` user and group. */
 export const MONGO_UID = 999;
@@ -257,7 +258,7 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
           ],
         },
       },
-      child,
+      { ...child, customTimeouts: STATEFUL_SET_TIMEOUTS },
     );
 
     const pdb = pdbSpec(sel, members);
@@ -313,7 +314,7 @@ export class MongoReplicaSet extends pulumi.ComponentResource {
           },
         },
       },
-      { ...child, dependsOn: [...child.dependsOn, sts] },
+      { ...child, dependsOn: [...child.dependsOn, sts], customTimeouts: JOB_TIMEOUTS },
     );
 
     this.serviceName = svc.metadata.name;

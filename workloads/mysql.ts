@@ -8,6 +8,7 @@ import { images } from "../config/versions.js";
 import { execProbe, ingressPolicySpec, labels, selectorLabels } from "./common.js";
 import { securePod } from "./pod.js";
 import type { ResourcesConfig } from "./schema.js";
+import { STATEFUL_SET_TIMEOUTS } from "./timeouts.js";
 
 /** The mysql image's `mysql` user and group. */
 export const MYSQL_UID = 999;
@@ -126,7 +127,7 @@ export class MysqlSingleton extends pulumi.ComponentResource {
           ],
         },
       },
-      child,
+      { ...child, customTimeouts: STATEFUL_SET_TIMEOUTS },
     );
 
     new k8s.networking.v1.NetworkPolicy(

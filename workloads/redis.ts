@@ -19,6 +19,7 @@ import {
 } from "./common.js";
 import { securePod, type SecureContainerArgs } from "./pod.js";
 import { redisSchema, type RedisConfig } from "./schema.js";
+import { STATEFUL_SET_TIMEOUTS } from "./timeouts.js";
 
 /** The redis alpine image's `redis` user (uid 999, group 1000). */
 export const REDIS_UID = 999;
@@ -229,7 +230,7 @@ export class Redis extends pulumi.ComponentResource {
               : undefined,
           },
         },
-        child,
+        { ...child, customTimeouts: STATEFUL_SET_TIMEOUTS },
       );
       const pdb = pdbSpec(sel, replicas);
       if (pdb) {

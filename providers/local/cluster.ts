@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { moduleProvider } from "../../common/dynamic.js";
+import { ModuleResource, moduleProvider } from "../../common/dynamic.js";
 import type { ClusterCapabilities, KubernetesCluster } from "../contract.js";
 import { STORAGE_CLASS } from "./kwok.js";
 
@@ -30,7 +30,7 @@ const controlPlaneProvider = moduleProvider("providers/local/control-plane.provi
   "delete",
 ]);
 
-class LocalControlPlane extends pulumi.dynamic.Resource {
+class LocalControlPlane extends ModuleResource {
   declare readonly kubeconfig: pulumi.Output<string>;
 
   constructor(name: string, args: Required<LocalClusterArgs>, opts?: pulumi.CustomResourceOptions) {

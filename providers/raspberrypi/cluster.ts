@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { moduleProvider } from "../../common/dynamic.js";
+import { ModuleResource, moduleProvider } from "../../common/dynamic.js";
 import { secretOrGenerated } from "../../common/random-secret.js";
 import type { Arch, ClusterCapabilities, KubernetesCluster } from "../contract.js";
 import { hostSpecOf, type HostSpec, type NodeSpec } from "./inventory.js";
@@ -40,7 +40,7 @@ function ownUrn(name: string, type: string, opts?: pulumi.CustomResourceOptions)
 }
 
 /** One Pi prepared for k3s: hostname, cgroup flags (and the reboot), ip_forward, staged air-gap files. */
-export class RaspberryPiHost extends pulumi.dynamic.Resource {
+export class RaspberryPiHost extends ModuleResource {
   declare readonly machine: pulumi.Output<string>;
 
   constructor(name: string, spec: HostSpec, opts?: pulumi.CustomResourceOptions) {
@@ -50,7 +50,7 @@ export class RaspberryPiHost extends pulumi.dynamic.Resource {
 }
 
 /** One Pi, prepared and joined to the cluster. */
-export class RaspberryPiNode extends pulumi.dynamic.Resource {
+export class RaspberryPiNode extends ModuleResource {
   /** k3s.yaml as written by a server (empty on agents). Secret. */
   declare readonly kubeconfig: pulumi.Output<string>;
   declare readonly installedVersion: pulumi.Output<string>;
