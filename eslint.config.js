@@ -13,12 +13,6 @@ export default tseslint.config(
     },
   },
   {
-    // The one CommonJS file is a `node --require` hook (common/lazy-require.cjs).
-    files: ["**/*.cjs"],
-    languageOptions: { sourceType: "commonjs", globals: { require: "readonly" } },
-    rules: { "@typescript-eslint/no-require-imports": "off" },
-  },
-  {
     // Recorded mock inputs are untyped JSON by nature.
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },

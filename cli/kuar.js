@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// The `kuar` bin: defers the parts of @pulumi/pulumi only a closure needs (common/lazy-require.cjs),
-// then loads the TypeScript CLI through tsx.
-import { createRequire } from "node:module";
+// The `kuar` bin: defers the parts of @pulumi/pulumi a command may never touch (the program's
+// preload, scripts/lib/defer-pulumi-deps.mjs), then loads the TypeScript CLI through tsx.
 import { register } from "tsx/esm/api";
 
-createRequire(import.meta.url)("../common/lazy-require.cjs");
+await import("../scripts/lib/defer-pulumi-deps.mjs");
 register();
 await import("./main.ts");

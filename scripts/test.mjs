@@ -54,17 +54,17 @@ if (files.length === 0) {
   console.error(`no test files found for tiers: ${tiers.join(", ")}`);
   process.exit(1);
 }
-// @pulumi/pulumi loads TypeScript and @npmcli/arborist at import time; most test files never
-// serialize a closure, so the hook defers both (see common/lazy-require.cjs).
-const lazyRequire = fileURLToPath(new URL("../common/lazy-require.cjs", import.meta.url));
+// The program's own preload (Pulumi.yaml nodeargs): @pulumi/pulumi loads TypeScript, arborist
+// and the Automation API at import time, and most test files use none of them.
+const defer = fileURLToPath(new URL("lib/defer-pulumi-deps.mjs", import.meta.url));
 // Three files at a time on two cores: the ssh tier's files spend most of their time waiting on
 // sshd and reconnect delays, and a third slot keeps both cores busy meanwhile.
 const concurrency = tiers.includes("e2e") ? "1" : "3";
 const r = spawnSync(
   process.execPath,
   [
-    "--require",
-    lazyRequire,
+    "--import",
+    defer,
     "--import",
     "tsx",
     "--test",
