@@ -19,7 +19,7 @@ import {
   root,
   stateDir,
   systemToolchain,
-} from "../scripts/lib/engine.js";
+} from "./engine.js";
 import { Refusal, UsageError } from "./errors.js";
 import { nameTaken, ownership, validSession, type Ownership, type Session } from "./ownership.js";
 import { endRun, RUN_MARKER } from "./processes.js";

@@ -240,7 +240,7 @@ function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
     .action(
       act(async (o: { name?: string }) => {
         const e = await import("./ephemeral.js");
-        const { systemToolchain, toolchainBinDir } = await import("../scripts/lib/engine.js");
+        const { systemToolchain, toolchainBinDir } = await import("./engine.js");
         const bin = systemToolchain ? (await ctx("cli")).bin : toolchainBinDir();
         return (await e.test({ bin, log: (l) => ui.out(l) }, o.name)).ok ? EXIT.ok : EXIT.failed;
       }),

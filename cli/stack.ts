@@ -11,14 +11,7 @@ import { parseConfig } from "../config/load.js";
 import { stackFileConfig, stackLabel } from "../config/stack-file.js";
 import { toolchain } from "../config/versions.js";
 import { Kwok } from "../providers/local/kwok.js";
-import {
-  configFileArgs,
-  engineEnv,
-  installKubernetesPlugin,
-  pulumi,
-  root,
-  selectStack,
-} from "../scripts/lib/engine.js";
+import { configFileArgs, engineEnv, installKubernetesPlugin, pulumi, root, selectStack } from "./engine.js";
 import { Refusal, UsageError } from "./errors.js";
 import { installContext, userKubeconfigPath } from "./kubeconfig.js";
 import { endRun, newRunId, RUN_MARKER } from "./processes.js";

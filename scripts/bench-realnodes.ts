@@ -3,7 +3,7 @@
  * (on real nodes, images imported, Sentinel quorum up), and Sentinel's failover time (primary pod
  * deleted -> a promoted replica answers as master). Prints why when real nodes cannot run here.
  */
-import { createStack } from "../test/e2e/harness.js";
+import { createStack } from "../kit/e2e/harness.js";
 import {
   eventually,
   pods,
@@ -15,7 +15,7 @@ import {
   sentinelPrimary,
   SERVER,
   testImages,
-} from "../test/e2e/realnodes-kit.js";
+} from "../kit/e2e/realnodes.js";
 
 const ready = (p: { status: { conditions?: { type: string; status: string }[] } }) =>
   p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;

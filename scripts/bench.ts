@@ -19,9 +19,9 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { clusterDir } from "../providers/local/kwok.js";
-import { createStack } from "../test/e2e/harness.js";
-import { fullConfig } from "../test/e2e/config.js";
-import { engineEnv, ensureToolchain, root } from "./lib/engine.js";
+import { createStack } from "../kit/e2e/harness.js";
+import { fullConfig } from "../kit/e2e/config.js";
+import { engineEnv, ensureToolchain, root } from "../cli/engine.js";
 
 const quick = process.argv.includes("--quick");
 const rounds = Number(process.env["KUAR_BENCH_ROUNDS"] ?? 3);

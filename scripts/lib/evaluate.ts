@@ -5,7 +5,7 @@
  */
 import { basename } from "node:path";
 import { stackFileConfig } from "../../config/stack-file.js";
-import { useMocks } from "../../test/kit/mocks.js";
+import { useMocks } from "../../kit/mocks.js";
 
 const file = process.argv[2];
 if (!file) throw new Error("usage: evaluate.ts <stack file>");

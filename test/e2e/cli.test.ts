@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { parseConfig } from "../../config/load.js";
 import { stackFileConfig } from "../../config/stack-file.js";
-import { root } from "../../scripts/lib/engine.js";
+import { root } from "../../cli/engine.js";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const hasTmux = spawnSync("tmux", ["-V"], { encoding: "utf8" }).status === 0;

@@ -11,8 +11,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { stringify } from "yaml";
-import { root } from "../../scripts/lib/engine.js";
-import { cannotRun } from "./harness.js";
+import { root } from "../../cli/engine.js";
+import { cannotRun } from "../../kit/e2e/harness.js";
 
 const reason = cannotRun();
 if (reason) console.log(`# e2e tier not run: ${reason}`);

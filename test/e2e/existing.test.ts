@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { toolchain } from "../../config/versions.js";
 import { clusterDir, Kwok } from "../../providers/local/kwok.js";
-import { root } from "../../scripts/lib/engine.js";
-import { cannotRun, createStack, seconds, type E2eStack } from "./harness.js";
+import { root } from "../../cli/engine.js";
+import { cannotRun, createStack, seconds, type E2eStack } from "../../kit/e2e/harness.js";
 
 // Its first run on the real engine failed at preview (not yet diagnosed); until it passes once it
 // runs only when asked, and says so.

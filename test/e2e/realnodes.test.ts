@@ -25,8 +25,8 @@ import {
   kubeletConfig,
   nodeLayout,
 } from "../../providers/local/real-node-config.js";
-import { toolchainBinDir } from "../../scripts/lib/engine.js";
-import { cannotRun, createStack, seconds, type E2eStack } from "./harness.js";
+import { toolchainBinDir } from "../../cli/engine.js";
+import { cannotRun, createStack, seconds, type E2eStack } from "../../kit/e2e/harness.js";
 import {
   APPS,
   eventually,
@@ -40,7 +40,7 @@ import {
   SERVER,
   testImages,
   type Pod,
-} from "./realnodes-kit.js";
+} from "../../kit/e2e/realnodes.js";
 
 // The real-node tier has not yet passed once on this machine (it was written while the toolchain
 // was still building); until it has, it runs only when asked, and says so.

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { useMocks, valueOf } from "../../kit/mocks.js";
+import { useMocks, valueOf } from "../../../kit/mocks.js";
 
 const mocks = await useMocks({
   outputs: (r) => (r.inputs["kind"] === "kuar:LocalControlPlane" ? { kubeconfig: "kc" } : undefined),

@@ -16,7 +16,7 @@ import {
   selectStack,
   toolchainBinDir,
   toolchainReady,
-} from "../../scripts/lib/engine.js";
+} from "../../cli/engine.js";
 
 /** Why the tier cannot run here, or undefined when it can. */
 export function cannotRun(): string | undefined {

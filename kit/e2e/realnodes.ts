@@ -6,7 +6,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { images as pinnedImages } from "../../config/versions.js";
 import { realNodeProblems, thisHost } from "../../providers/local/host.js";
-import { toolchainBinDir } from "../../scripts/lib/engine.js";
+import { toolchainBinDir } from "../../cli/engine.js";
 import { buildTestImages, missingForImages } from "./images/build.js";
 import type { E2eStack } from "./harness.js";
 
