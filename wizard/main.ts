@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { SecretKey } from "../config/schema.js";
+import type { SecretKey } from "./answers.js";
 import { toolchainReady } from "../cli/engine.js";
 import { relevantSecrets } from "./answers.js";
 import { decodeValue, parsePath, setIn, TARGETS } from "./answers.js";

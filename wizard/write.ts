@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { NAMESPACE } from "../config/load.js";
-import type { SecretKey } from "../config/schema.js";
+import type { SecretKey } from "./answers.js";
 import { renderStackYaml, type Kept } from "./render.js";
 
 export function stackFile(stacksDir: string, stack: string): string {
