@@ -203,35 +203,36 @@ function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
     process.once("SIGTERM", on("SIGTERM"));
     return abort;
   };
+  /** `up` and `run` start from a base stack, with a TTL and an optional name. */
+  const fromBase = (name: string, description: string) =>
+    eph.command(name).description(description).addOption(from()).addOption(ttlOpt()).addOption(nameOpt());
+  /** Checks the base, then the teardown context, with a signal that SIGINT and SIGTERM abort. */
+  const begin = async (base: string) => {
+    await checkBase(base);
+    const abort = withSignals();
+    return { abort, c: { ...(await teardownCtx()), signal: abort.signal } };
+  };
 
-  eph
-    .command("up")
-    .description("create an ephemeral stack from a base stack and bring it up; prints JSON")
-    .addOption(from())
-    .addOption(ttlOpt())
-    .addOption(nameOpt())
-    .action(
-      act(async (o: { from: string; ttl: string; name?: string }) => {
-        const e = await import("./ephemeral.js");
-        await checkBase(o.from);
-        const abort = withSignals();
-        const c = { ...(await teardownCtx()), signal: abort.signal };
-        const r = await e.up(c, { from: o.from, ttl: o.ttl, ...(o.name ? { name: o.name } : {}) });
-        ui.out(
-          JSON.stringify(
-            {
-              stack: r.session.stack,
-              kubeconfig: r.session.kubeconfig,
-              expiresAt: r.session.expiresAt,
-              outputs: r.outputs,
-            },
-            null,
-            2,
-          ),
-        );
-        return EXIT.ok;
-      }),
-    );
+  fromBase("up", "create an ephemeral stack from a base stack and bring it up; prints JSON").action(
+    act(async (o: { from: string; ttl: string; name?: string }) => {
+      const e = await import("./ephemeral.js");
+      const { c } = await begin(o.from);
+      const r = await e.up(c, { from: o.from, ttl: o.ttl, ...(o.name ? { name: o.name } : {}) });
+      ui.out(
+        JSON.stringify(
+          {
+            stack: r.session.stack,
+            kubeconfig: r.session.kubeconfig,
+            expiresAt: r.session.expiresAt,
+            outputs: r.outputs,
+          },
+          null,
+          2,
+        ),
+      );
+      return EXIT.ok;
+    }),
+  );
 
   eph
     .command("test")
@@ -270,42 +271,34 @@ function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
       }),
     );
 
-  eph
-    .command("run")
-    .description("up, test, then down (always); exit code is the test's")
-    .addOption(from())
-    .addOption(ttlOpt())
-    .addOption(nameOpt())
-    .action(
-      act(async (o: { from: string; ttl: string; name?: string }) => {
-        const e = await import("./ephemeral.js");
-        await checkBase(o.from);
-        const abort = withSignals();
-        const c = { ...(await teardownCtx()), signal: abort.signal };
-        // Only a stack this very run recorded is torn down: never a name that merely was asked for.
-        let created: string | undefined;
-        let code: number = EXIT.failed;
-        try {
-          const r = await e.up(c, {
-            from: o.from,
-            ttl: o.ttl,
-            ...(o.name ? { name: o.name } : {}),
-            onSession: (s) => (created = s.stack),
-          });
-          code = abort.signal.aborted
-            ? EXIT.interrupted
-            : (await e.test({ ...c, log: (l) => ui.out(l) }, r.session.stack)).ok
-              ? EXIT.ok
-              : EXIT.failed;
-        } catch (err) {
-          ui.error(describeError(err));
-          if (abort.signal.aborted) code = EXIT.interrupted;
-        } finally {
-          if (created) await e.down({ ...c, signal: undefined }, created);
-        }
-        return code;
-      }),
-    );
+  fromBase("run", "up, test, then down (always); exit code is the test's").action(
+    act(async (o: { from: string; ttl: string; name?: string }) => {
+      const e = await import("./ephemeral.js");
+      const { abort, c } = await begin(o.from);
+      // Only a stack this very run recorded is torn down: never a name that merely was asked for.
+      let created: string | undefined;
+      let code: number = EXIT.failed;
+      try {
+        const r = await e.up(c, {
+          from: o.from,
+          ttl: o.ttl,
+          ...(o.name ? { name: o.name } : {}),
+          onSession: (s) => (created = s.stack),
+        });
+        code = abort.signal.aborted
+          ? EXIT.interrupted
+          : (await e.test({ ...c, log: (l) => ui.out(l) }, r.session.stack)).ok
+            ? EXIT.ok
+            : EXIT.failed;
+      } catch (err) {
+        ui.error(describeError(err));
+        if (abort.signal.aborted) code = EXIT.interrupted;
+      } finally {
+        if (created) await e.down({ ...c, signal: undefined }, created);
+      }
+      return code;
+    }),
+  );
 }
 
 /** Parses and runs; returns the exit code (never exits the process itself). */

@@ -40,7 +40,7 @@ export function stackNameProblem(name: string): string | undefined {
 /** The stack file's `kuar:*` content for these answers (secrets excluded, always). */
 export function toStackConfig(answers: Pick<Answers, "config">): Record<string, unknown> {
   // The target is always written, first: a reader sees at once where the stack runs.
-  const out: Record<string, unknown> = { target: answers.config["target"] ?? "local" };
+  const out: Record<string, unknown> = { target: answers.config["target"] ?? defaultTarget };
   for (const [k, v] of Object.entries(answers.config)) {
     if (isSecretKey(k) || v === undefined) continue;
     out[k] = v;

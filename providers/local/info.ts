@@ -7,7 +7,8 @@ import type { TargetInfo } from "../target.js";
 import { STORAGE_CLASS } from "./kwok.js";
 import { settings } from "./schema.js";
 
-const known = {
+/** What every local cluster reports; the cluster adds its node count and whether containers run. */
+export const knownCapabilities = {
   loadBalancer: "none",
   defaultStorageClass: STORAGE_CLASS,
   arch: "amd64",
@@ -22,7 +23,7 @@ export const info: TargetInfo<typeof settings, "local"> = {
   description:
     "A real control plane on this machine with kwok-simulated nodes, and optional real nodes (kubelet + containerd, root only)",
   settings,
-  capabilities: (s) => ({ ...known, nodes: s.nodes }),
-  knownCapabilities: known,
+  capabilities: (s) => ({ ...knownCapabilities, nodes: s.nodes }),
+  knownCapabilities,
   secretKeys: [],
 };

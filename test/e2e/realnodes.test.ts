@@ -30,6 +30,7 @@ import { cannotRun, createStack, seconds, type E2eStack } from "../../kit/e2e/ha
 import {
   APPS,
   eventually,
+  failOver,
   pods,
   realNodesCannotRun,
   realNodesConfig,
@@ -192,20 +193,7 @@ describe("real nodes on the local target", { skip: reason }, () => {
     const before = sentinelPrimary(s, client, sentinelService, masterName);
     assert.match(before, new RegExp(`^${set}-0\\.`));
     const t = Date.now();
-    s.kubectl(["delete", "pod", "-n", APPS, `${set}-0`, "--wait=false"]);
-    const promoted = await eventually(
-      "Sentinel to report a new primary",
-      () => {
-        const p = sentinelPrimary(s, client, sentinelService, masterName);
-        return p && !p.startsWith(`${set}-0.`) ? p : undefined;
-      },
-      90_000,
-    );
-    await eventually(
-      "the new primary to answer as master",
-      () => (redisCli(s, client, ["-h", promoted, "role"]).startsWith("master") ? true : undefined),
-      30_000,
-    );
+    const promoted = await failOver(s, client, names, 90_000);
     timings["failover"] = seconds(t);
     assert.equal(redisCli(s, client, ["-h", promoted, "get", "kuar-e2e-key"]), "written-before-failover");
     // The old primary comes back as a replica of the new one.
