@@ -15,7 +15,6 @@ export const knownCapabilities = {
   dns: false,
   metricsServer: false,
   online: false,
-  runsContainers: false,
 } as const satisfies Partial<ClusterCapabilities>;
 
 export const info: TargetInfo<typeof settings, "local"> = {
@@ -23,7 +22,8 @@ export const info: TargetInfo<typeof settings, "local"> = {
   description:
     "A real control plane on this machine with kwok-simulated nodes, and optional real nodes (kubelet + containerd, root only)",
   settings,
-  capabilities: (s) => ({ ...knownCapabilities, nodes: s.nodes }),
+  // Containers run only on real nodes; simulated and real nodes both count.
+  capabilities: (s) => ({ ...knownCapabilities, runsContainers: s.realNodes > 0, nodes: s.nodes + s.realNodes }),
   knownCapabilities,
   secretKeys: [],
 };
