@@ -14,7 +14,7 @@ export default tseslint.config(
   },
   {
     // Recorded mock inputs are untyped JSON by nature.
-    files: ["test/**/*.ts"],
+    files: ["test/**/*.ts", "kit/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off" },
   },
 );

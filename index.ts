@@ -17,7 +17,7 @@ const definition = await targetByName(config.target).load();
 const cluster = definition.create("kuar", config.settings, {
   stack,
   ephemeral: config.ephemeral,
-  secrets: { k3sToken: secrets.k3sToken },
+  secrets: Object.fromEntries(definition.secretKeys.map((k) => [k, secrets[k]]).filter(([, v]) => v)),
 });
 // The capability checks ran on the target's prediction; a cluster reporting otherwise is a kuar bug.
 if (!isDeepStrictEqual(cluster.capabilities, config.capabilities)) {

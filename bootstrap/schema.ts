@@ -147,7 +147,8 @@ export const addonsSchema = z
         /** CoreDNS replicas (a PodDisruptionBudget keeps one up when more than one). @default 2 */
         replicas: z.int().min(1).max(10).default(2),
       })
-      .prefault({}),
+      .prefault({})
+      .meta({ title: "CoreDNS (when the cluster runs no DNS of its own)" }),
     /** Headlamp, the Kubernetes web UI. @default each setting's default */
     dashboard: z
       .strictObject({
@@ -156,14 +157,16 @@ export const addonsSchema = z
         /** What the dashboard's ServiceAccount may do: the built-in `view` or `cluster-admin` role. @default "read-only" */
         access: z.enum(["read-only", "admin"]).default("read-only"),
       })
-      .prefault({}),
+      .prefault({})
+      .meta({ title: "Headlamp dashboard (read-only)" }),
     /** Envoy Gateway, a GatewayClass and the shared Gateway workloads attach HTTPRoutes to. @default each setting's default */
     gateway: z
       .strictObject({
         /** Install the Gateway API implementation and the shared Gateway. @default true */
         enabled: z.boolean().default(true),
       })
-      .prefault({}),
+      .prefault({})
+      .meta({ title: "Gateway API: Envoy Gateway and a shared Gateway" }),
     /** cert-manager and a ClusterIssuer. @default each setting's default */
     certManager: z
       .strictObject({
@@ -174,7 +177,8 @@ export const addonsSchema = z
         /** ACME settings, required when `issuer` is `"acme"`. @default none */
         acme: acmeSchema.optional(),
       })
-      .prefault({}),
+      .prefault({})
+      .meta({ title: "cert-manager with a private CA issuer" }),
     /** metrics-server, installed when the cluster does not serve the metrics API. @default each setting's default */
     metrics: z
       .strictObject({
@@ -183,7 +187,8 @@ export const addonsSchema = z
         /** Skip verifying kubelet serving certificates (kubeadm clusters with self-signed ones). @default false */
         kubeletInsecureTLS: z.boolean().default(false),
       })
-      .prefault({}),
+      .prefault({})
+      .meta({ title: "metrics-server (when the cluster has none)" }),
     /** A default StorageClass (local-path provisioner) when the cluster has none. @default each setting's default */
     storage: z
       .strictObject({
@@ -196,7 +201,8 @@ export const addonsSchema = z
           "/opt/local-path-provisioner",
         ),
       })
-      .prefault({}),
+      .prefault({})
+      .meta({ title: "local-path storage (when there is no default StorageClass)" }),
     /** MetalLB, installed when `capabilities.loadBalancer` is `"metallb"`. @default each setting's default */
     metallb: z
       .strictObject({
@@ -205,7 +211,20 @@ export const addonsSchema = z
         /** Addresses to hand out: ranges `"a.b.c.d-a.b.c.e"` or CIDRs, not overlapping. Required with MetalLB. @default [] */
         addresses: z.array(addressRange).default([]),
       })
-      .prefault({}),
+      .prefault({})
+      .meta({
+        title: "MetalLB load balancer (bare metal)",
+        // MetalLB only ever installs on bare metal: offered where the target hands out no other addresses.
+        requires: { loadBalancer: "metallb" },
+        ask: [
+          {
+            field: "addresses",
+            message: "MetalLB address pool: free addresses on your LAN outside DHCP (ranges or CIDRs, comma-separated)",
+            default: "192.168.1.240-192.168.1.250",
+            kind: "list",
+          },
+        ],
+      }),
     /** external-dns, publishing Gateway routes and Services to a DNS provider. @default each setting's default */
     externalDns: z
       .strictObject({
@@ -227,7 +246,11 @@ export const addonsSchema = z
         /** `"upsert-only"` never deletes records; `"sync"` also deletes the ones it owns. @default "upsert-only" */
         policy: z.enum(["upsert-only", "sync"]).default("upsert-only"),
       })
-      .prefault({}),
+      .prefault({})
+      .meta({
+        title: "external-dns (publishes routes to your DNS provider)",
+        ask: [{ field: "provider", message: "external-dns provider (cloudflare, aws, google, azure, ...)" }],
+      }),
   })
   .superRefine((a, ctx) => {
     const problem = (path: (string | number)[], input: unknown, message: string, fixText: string) =>

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { formatProblems } from "../config/errors.js";
 import { decode, NAMESPACE } from "../config/load.js";
 import { stackFileConfig } from "../config/stack-file.js";
-import { toolchainReady } from "../scripts/lib/engine.js";
+import { toolchainReady } from "./engine.js";
 import { check } from "../wizard/answers.js";
 import { defaultPreflightDeps, formatChecks, preflight, verdict, type PreflightDeps } from "../wizard/preflight.js";
 import { UsageError } from "./errors.js";

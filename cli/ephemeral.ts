@@ -9,17 +9,10 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../config/load.js";
-import { stackFileConfig, stackLabel } from "../config/stack-file.js";
+import { defaultClusterName, stackFileConfig, stackLabel } from "../config/stack-file.js";
 import { toolchain } from "../config/versions.js";
 import { Kwok } from "../providers/local/kwok.js";
-import {
-  backendDir,
-  engineEnv,
-  installKubernetesPlugin,
-  root,
-  stateDir,
-  systemToolchain,
-} from "../scripts/lib/engine.js";
+import { backendDir, engineEnv, installKubernetesPlugin, root, stateDir, systemToolchain } from "./engine.js";
 import { Refusal, UsageError } from "./errors.js";
 import { nameTaken, ownership, validSession, type Ownership, type Session } from "./ownership.js";
 import { endRun, RUN_MARKER } from "./processes.js";
@@ -235,7 +228,7 @@ export async function up(ctx: Context, opts: UpOptions): Promise<UpResult> {
   }
   let localCluster: string | undefined;
   if (parsed.target === "local") {
-    localCluster = `kuar-${stackName}`;
+    localCluster = defaultClusterName(stackName);
     const local = { ...(parsed.settings as object), clusterName: localCluster };
     config["kuar:local"] = { value: JSON.stringify(local), secret: false };
   }

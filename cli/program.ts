@@ -194,54 +194,58 @@ function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
     return { ...c, prepare };
   };
   const withSignals = async () => (await import("./signals.js")).interruptible((l) => ui.warn(l));
+  /** `up` and `run` start from a base stack, with a TTL and an optional name. */
+  const fromBase = (name: string, description: string) =>
+    eph.command(name).description(description).addOption(from()).addOption(ttlOpt()).addOption(nameOpt());
+  /** Checks the base, then the teardown context, with a signal that SIGINT and SIGTERM abort. */
+  const begin = async (base: string) => {
+    await checkBase(base);
+    const abort = await withSignals();
+    try {
+      return { abort, c: { ...(await teardownCtx()), signal: abort.signal } };
+    } catch (err) {
+      abort.dispose();
+      throw err;
+    }
+  };
 
-  eph
-    .command("up")
-    .description("create an ephemeral stack from a base stack and bring it up; prints JSON")
-    .addOption(from())
-    .addOption(ttlOpt())
-    .addOption(nameOpt())
-    .action(
-      act(async (o: { from: string; ttl: string; name?: string }) => {
-        const e = await import("./ephemeral.js");
-        await checkBase(o.from);
-        const abort = await withSignals();
-        let r: Awaited<ReturnType<typeof e.up>>;
-        let created: string | undefined;
-        try {
-          const c = { ...(await teardownCtx()), signal: abort.signal };
-          r = await e.up(c, {
-            from: o.from,
-            ttl: o.ttl,
-            ...(o.name ? { name: o.name } : {}),
-            onSession: (s) => (created = s.stack),
-          });
-        } catch (err) {
-          if (!abort.signal.aborted) throw err;
-          ui.error(describeError(err));
-          if (created)
-            ui.info(
-              `interrupted: tear ${created} down with "kuar ephemeral down --name ${created}" (or let reap do it)`,
-            );
-          return EXIT.interrupted;
-        } finally {
-          abort.dispose();
-        }
-        ui.out(
-          JSON.stringify(
-            {
-              stack: r.session.stack,
-              kubeconfig: r.session.kubeconfig,
-              expiresAt: r.session.expiresAt,
-              outputs: r.outputs,
-            },
-            null,
-            2,
-          ),
-        );
-        return EXIT.ok;
-      }),
-    );
+  fromBase("up", "create an ephemeral stack from a base stack and bring it up; prints JSON").action(
+    act(async (o: { from: string; ttl: string; name?: string }) => {
+      const e = await import("./ephemeral.js");
+      const { abort, c } = await begin(o.from);
+      let r: Awaited<ReturnType<typeof e.up>>;
+      let created: string | undefined;
+      try {
+        r = await e.up(c, {
+          from: o.from,
+          ttl: o.ttl,
+          ...(o.name ? { name: o.name } : {}),
+          onSession: (s) => (created = s.stack),
+        });
+      } catch (err) {
+        if (!abort.signal.aborted) throw err;
+        ui.error(describeError(err));
+        if (created)
+          ui.info(`interrupted: tear ${created} down with "kuar ephemeral down --name ${created}" (or let reap do it)`);
+        return EXIT.interrupted;
+      } finally {
+        abort.dispose();
+      }
+      ui.out(
+        JSON.stringify(
+          {
+            stack: r.session.stack,
+            kubeconfig: r.session.kubeconfig,
+            expiresAt: r.session.expiresAt,
+            outputs: r.outputs,
+          },
+          null,
+          2,
+        ),
+      );
+      return EXIT.ok;
+    }),
+  );
 
   eph
     .command("test")
@@ -250,7 +254,7 @@ function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
     .action(
       act(async (o: { name?: string }) => {
         const e = await import("./ephemeral.js");
-        const { systemToolchain, toolchainBinDir } = await import("../scripts/lib/engine.js");
+        const { systemToolchain, toolchainBinDir } = await import("./engine.js");
         const bin = systemToolchain ? (await ctx("cli")).bin : toolchainBinDir();
         return (await e.test({ bin, log: (l) => ui.out(l) }, o.name)).ok ? EXIT.ok : EXIT.failed;
       }),
@@ -280,46 +284,38 @@ function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
       }),
     );
 
-  eph
-    .command("run")
-    .description("up, test, then down (always); exit code is the test's")
-    .addOption(from())
-    .addOption(ttlOpt())
-    .addOption(nameOpt())
-    .action(
-      act(async (o: { from: string; ttl: string; name?: string }) => {
-        const e = await import("./ephemeral.js");
-        await checkBase(o.from);
-        const abort = await withSignals();
-        const c = { ...(await teardownCtx()), signal: abort.signal };
-        // Only a stack this very run recorded is torn down: never a name that merely was asked for.
-        let created: string | undefined;
-        let code: number = EXIT.failed;
+  fromBase("run", "up, test, then down (always); exit code is the test's").action(
+    act(async (o: { from: string; ttl: string; name?: string }) => {
+      const e = await import("./ephemeral.js");
+      const { abort, c } = await begin(o.from);
+      // Only a stack this very run recorded is torn down: never a name that merely was asked for.
+      let created: string | undefined;
+      let code: number = EXIT.failed;
+      try {
+        const r = await e.up(c, {
+          from: o.from,
+          ttl: o.ttl,
+          ...(o.name ? { name: o.name } : {}),
+          onSession: (s) => (created = s.stack),
+        });
+        code = abort.signal.aborted
+          ? EXIT.interrupted
+          : (await e.test({ ...c, log: (l) => ui.out(l) }, r.session.stack)).ok
+            ? EXIT.ok
+            : EXIT.failed;
+      } catch (err) {
+        ui.error(describeError(err));
+        if (abort.signal.aborted) code = EXIT.interrupted;
+      } finally {
         try {
-          const r = await e.up(c, {
-            from: o.from,
-            ttl: o.ttl,
-            ...(o.name ? { name: o.name } : {}),
-            onSession: (s) => (created = s.stack),
-          });
-          code = abort.signal.aborted
-            ? EXIT.interrupted
-            : (await e.test({ ...c, log: (l) => ui.out(l) }, r.session.stack)).ok
-              ? EXIT.ok
-              : EXIT.failed;
-        } catch (err) {
-          ui.error(describeError(err));
-          if (abort.signal.aborted) code = EXIT.interrupted;
+          if (created) await e.down({ ...c, signal: undefined }, created);
         } finally {
-          try {
-            if (created) await e.down({ ...c, signal: undefined }, created);
-          } finally {
-            abort.dispose();
-          }
+          abort.dispose();
         }
-        return code;
-      }),
-    );
+      }
+      return code;
+    }),
+  );
 }
 
 /** Parses and runs; returns the exit code (never exits the process itself). */

@@ -8,17 +8,10 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../config/load.js";
-import { stackFileConfig, stackLabel } from "../config/stack-file.js";
+import { defaultClusterName, stackFileConfig } from "../config/stack-file.js";
 import { toolchain } from "../config/versions.js";
 import { Kwok } from "../providers/local/kwok.js";
-import {
-  configFileArgs,
-  engineEnv,
-  installKubernetesPlugin,
-  pulumi,
-  root,
-  selectStack,
-} from "../scripts/lib/engine.js";
+import { configFileArgs, engineEnv, installKubernetesPlugin, pulumi, root, selectStack } from "./engine.js";
 import { Refusal, UsageError } from "./errors.js";
 import { installContext, userKubeconfigPath } from "./kubeconfig.js";
 import { endRun, newRunId, RUN_MARKER } from "./processes.js";
@@ -41,7 +34,7 @@ export function stackTarget(stack: string): { target: string; settings: Record<s
 
 /** The local control plane's name for a local stack. */
 export function localClusterName(stack: string, settings: Record<string, unknown>): string {
-  return typeof settings["clusterName"] === "string" ? settings["clusterName"] : `kuar-${stackLabel(stack)}`;
+  return typeof settings["clusterName"] === "string" ? settings["clusterName"] : defaultClusterName(stack);
 }
 
 export interface Engine {
@@ -201,7 +194,7 @@ export async function kubeconfig(
     ui.out(kc.trimEnd());
     return 0;
   }
-  const name = opts.context ?? `kuar-${stackLabel(stack)}`;
+  const name = opts.context ?? defaultClusterName(stack);
   const file = opts.file ?? userKubeconfigPath();
   installContext(file, kc, name);
   ui.info(`wrote context ${name} to ${file} (mode 600)`);

@@ -2,12 +2,12 @@
  * Only the toolchain pieces a command needs. Storing a secret needs the Pulumi CLI; running the
  * engine on any stack needs the CLI, the Node.js language host and the Kubernetes provider; only
  * the local target also needs kube-apiserver, etcd and kwok. With KUAR_TOOLCHAIN=system nothing
- * is built (scripts/lib/engine.ts).
+ * is built (cli/engine.ts).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import { ensureToolchain, root, systemToolchain } from "../scripts/lib/engine.js";
+import { ensureToolchain, root, systemToolchain } from "./engine.js";
 
 export type Need = "cli" | "engine" | "local";
 

@@ -17,7 +17,7 @@ import {
   type ConfigProblem,
   type Section,
 } from "./errors.js";
-import { secretKeys, type SecretKey, type TargetSection } from "./schema.js";
+import { secretKeysOf, type TargetSection } from "./schema.js";
 import { isSecretField } from "./toolkit.js";
 import * as root from "../schema.js";
 
@@ -97,6 +97,7 @@ export function parseObjectWith<C>(
     settings = own.data;
   }
 
+  const secretKeys = secretKeysOf(schema.targets);
   for (const key of secretKeys) {
     if (input[key] !== undefined && opts.isSecret && !opts.isSecret(key)) {
       problems.push({
@@ -297,7 +298,8 @@ export function decode(v: string): unknown {
 
 export interface StackConfigWith<C> {
   config: C;
-  secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
+  /** Every secret config key set on the stack (config/schema.ts secretKeysOf), by key. */
+  secrets: Partial<Record<string, pulumi.Output<string>>>;
 }
 
 /** Reads `kuar:*` from the running Pulumi program. Throws ConfigError before anything registers. */
@@ -308,7 +310,7 @@ export function readStackConfigWith<C>(schema: ComposedSchema<C>): StackConfigWi
   });
   const c = new pulumi.Config(NAMESPACE);
   const secrets: StackConfigWith<C>["secrets"] = {};
-  for (const key of secretKeys) {
+  for (const key of secretKeysOf(schema.targets)) {
     const value = c.getSecret(key);
     if (value !== undefined) secrets[key] = value;
   }

@@ -6,9 +6,11 @@
 import { z } from "zod";
 import { withFix } from "./toolkit.js";
 
-/** Config keys that must hold Pulumi secrets (`pulumi config set --secret`). */
+/**
+ * Config keys of the add-ons and workloads that must hold Pulumi secrets (`pulumi config set
+ * --secret`). Each target adds its own (TargetSection.secretKeys); `secretKeysOf` lists them all.
+ */
 export const secretKeys = [
-  "k3sToken",
   "parseMasterKey",
   "ghostDatabasePassword",
   "ghostSmtpPassword",
@@ -17,10 +19,17 @@ export const secretKeys = [
 ] as const;
 export type SecretKey = (typeof secretKeys)[number];
 
-/** A target as the config layer sees it: its name (`kuar:<name>`) and settings schema. */
+/** A target as the config layer sees it: its name (`kuar:<name>`), settings schema and secret keys. */
 export interface TargetSection<N extends string = string> {
   name: N;
   settings: z.ZodType;
+  /** Secret config keys the target reads (`kuar:<key>`). @default [] */
+  secretKeys?: readonly string[];
+}
+
+/** Every secret config key: the add-ons' and workloads', then each target's own. */
+export function secretKeysOf(targets: readonly TargetSection[]): readonly string[] {
+  return [...new Set([...secretKeys, ...targets.flatMap((t) => t.secretKeys ?? [])])];
 }
 
 /** The sections the root composes into the full schema. */
@@ -58,6 +67,8 @@ export function composeBaseSchema<N extends string, A extends z.ZodType, W exten
       SecretKey,
       z.ZodOptional<z.ZodUnknown>
     >),
+    // The targets' own secret keys likewise; the parser removes every secret key from its output.
+    ...(Object.fromEntries(secretKeysOf(s.targets).map((k) => [k, z.unknown().optional()])) as object),
   });
 }
 

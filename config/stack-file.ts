@@ -31,3 +31,16 @@ export function stackLabel(stack: string): string {
     .slice(0, 40);
   return label || "stack";
 }
+
+/**
+ * The one default cluster name of every target and the CLI: `kuar-<stack label>`, cut to the
+ * target's `maxLength` without leaving a trailing dash. @default maxLength no limit
+ */
+export function defaultClusterName(stack: string, maxLength = Number.POSITIVE_INFINITY): string {
+  return fit(`kuar-${stackLabel(stack)}`, maxLength);
+}
+
+/** Cut to `max` characters without leaving a trailing dash or underscore. */
+export function fit(s: string, max: number): string {
+  return s.slice(0, max).replace(/[-_]+$/, "");
+}

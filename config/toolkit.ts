@@ -81,13 +81,20 @@ export interface PoolBounds {
   name: string;
   min: number;
   max: number;
+  /** A system pool must keep at least one node (cluster DNS and the cloud's add-ons run there). @default false */
+  system?: boolean;
 }
 
 /**
- * The node pool rules every cloud shares: the autoscaler floor does not exceed its ceiling, and
- * pool names are unique across the system and workload pools. `keys` names the target's fields.
+ * The node pool rules every cloud shares: the autoscaler floor does not exceed its ceiling, a
+ * system pool is never empty, and pool names are unique across the system and workload pools.
+ * `keys` names the target's fields, and its section (`kuar:<section>`) for the exact fix.
  */
-export function checkPools(issue: Issue, pools: readonly PoolBounds[], keys: { min: string; max: string }): void {
+export function checkPools(
+  issue: Issue,
+  pools: readonly PoolBounds[],
+  keys: { min: string; max: string; section?: string },
+): void {
   const seen = new Map<string, string>();
   for (const p of pools) {
     if (p.min > p.max) {
@@ -96,6 +103,14 @@ export function checkPools(issue: Issue, pools: readonly PoolBounds[], keys: { m
         p.min,
         `must not exceed ${keys.max} (${p.max})`,
         `Lower ${keys.min} or raise ${keys.max} to at least ${p.min}.`,
+      );
+    }
+    if (p.system && p.min < 1) {
+      issue(
+        [...p.path, keys.min],
+        p.min,
+        "must be at least 1 (cluster DNS and the cloud's own add-ons need a system node)",
+        `Run: pulumi config set --path 'kuar:${keys.section}.${pathText(p.path)}.${keys.min}' 1 (dev), or 2 or more (production).`,
       );
     }
     const first = seen.get(p.name);
@@ -108,6 +123,11 @@ export function checkPools(issue: Issue, pools: readonly PoolBounds[], keys: { m
       );
     } else seen.set(p.name, p.path.join("."));
   }
+}
+
+/** `["workloadPools", 0]` -> `workloadPools[0]`, as `pulumi config set --path` writes it. */
+export function pathText(path: Path): string {
+  return path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
 }
 
 /**

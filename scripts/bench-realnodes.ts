@@ -3,19 +3,18 @@
  * (on real nodes, images imported, Sentinel quorum up), and Sentinel's failover time (primary pod
  * deleted -> a promoted replica answers as master). Prints why when real nodes cannot run here.
  */
-import { createStack } from "../test/e2e/harness.js";
+import { createStack } from "../kit/e2e/harness.js";
 import {
   eventually,
+  failOver,
   pods,
   realNodesCannotRun,
   realNodesConfig,
-  redisCli,
   redisNames,
   SENTINEL,
-  sentinelPrimary,
   SERVER,
   testImages,
-} from "../test/e2e/realnodes-kit.js";
+} from "../kit/e2e/realnodes.js";
 
 const ready = (p: { status: { conditions?: { type: string; status: string }[] } }) =>
   p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
@@ -40,22 +39,9 @@ export async function benchRealNodes(): Promise<void> {
     );
     const redisReady = (Date.now() - t0) / 1000;
 
-    const { set, sentinelService, masterName, sentinelPod } = redisNames(s);
+    const names = redisNames(s);
     const t1 = Date.now();
-    s.kubectl(["delete", "pod", "-n", "apps", `${set}-0`, "--wait=false"]);
-    const promoted = await eventually(
-      "a new primary",
-      () => {
-        const p = sentinelPrimary(s, sentinelPod, sentinelService, masterName);
-        return p && !p.startsWith(`${set}-0.`) ? p : undefined;
-      },
-      120_000,
-    );
-    await eventually(
-      "the new primary to answer as master",
-      () => (redisCli(s, sentinelPod, ["-h", promoted, "role"]).startsWith("master") ? true : undefined),
-      30_000,
-    );
+    await failOver(s, names.sentinelPod, names, 120_000);
     const failover = (Date.now() - t1) / 1000;
 
     console.log("\n| real nodes (1 real + 1 kwok node) | s |\n| --- | ---: |");

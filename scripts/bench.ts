@@ -20,11 +20,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { clusterDir } from "../providers/local/kwok.js";
-import { createStack } from "../test/e2e/harness.js";
-import { fullConfig } from "../test/e2e/config.js";
+import { createStack } from "../kit/e2e/harness.js";
+import { fullConfig } from "../kit/e2e/config.js";
 import { median, unwrapSecrets } from "./lib/bench-kit.js";
 import { buildProgram } from "./lib/build-program.mjs";
-import { engineEnv, ensureToolchain, root } from "./lib/engine.js";
+import { engineEnv, ensureToolchain, root } from "../cli/engine.js";
 
 const quick = process.argv.includes("--quick");
 const rounds = Number(process.env["KUAR_BENCH_ROUNDS"] ?? 3);

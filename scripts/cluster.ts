@@ -9,7 +9,7 @@ import { clusterDir, Kwok } from "../providers/local/kwok.js";
 import { toolchain } from "../config/versions.js";
 import { localClusterName, stackTarget } from "../cli/stack.js";
 import { describeError } from "../cli/errors.js";
-import { toolchainBinDir } from "./lib/engine.js";
+import { toolchainBinDir } from "../cli/engine.js";
 
 const USAGE = "usage: npm run cluster -- <status|start|stop|delete|kubeconfig> [--stack <name>]";
 const COMMANDS = ["status", "start", "stop", "delete", "kubeconfig"];

@@ -1,9 +1,9 @@
 /**
- * The Pi flow's cost against real sshd hosts on this machine (test/ssh/harness.ts; root needed):
+ * The Pi flow's cost against real sshd hosts on this machine (kit/ssh/harness.ts; root needed):
  * remote commands and network round trips per host on a fresh install, a converged re-apply and a
  * no-op `up`; fresh-install wall time for 1 host against 3 (1 server + 2 agents); and a fresh
  * install of 1 host at 0 and 200 ms round-trip time. Every connection goes through a delaying TCP
- * proxy on 127.0.0.1 (test/ssh/delay-proxy.ts; tc netem is not available in this kernel), which
+ * proxy on 127.0.0.1 (kit/ssh/delay-proxy.ts; tc netem is not available in this kernel), which
  * also counts round trips. Reboots are the harness's stand-in (a namespace restart, under a
  * second), so real Pis add their boot time.
  *   node --import tsx scripts/pi-bench.ts
@@ -17,16 +17,16 @@ import { applyNode } from "../providers/raspberrypi/node.provider.js";
 import { settings } from "../providers/raspberrypi/schema.js";
 import { SessionPool } from "../providers/raspberrypi/pool.js";
 import { defaultTuning, Session, type CounterSet, type SessionOptions } from "../providers/raspberrypi/ssh.js";
-import { DelayProxy } from "../test/ssh/delay-proxy.js";
-import { Engine } from "../test/ssh/engine.js";
-import { Harness, skipReason, USER } from "../test/ssh/harness.js";
+import { DelayProxy } from "../kit/ssh/delay-proxy.js";
+import { Engine } from "../kit/ssh/engine.js";
+import { Harness, skipReason, USER } from "../kit/ssh/harness.js";
 
 const reason = skipReason();
 if (reason) {
   console.log(`pi-bench skipped: ${reason}`);
   process.exit(0);
 }
-const BUNDLE = fileURLToPath(new URL("../test/ssh/fixtures/k3s-bundle", import.meta.url));
+const BUNDLE = fileURLToPath(new URL("../kit/ssh/fixtures/k3s-bundle", import.meta.url));
 const TOKEN = "bench-token-0123456789abcdef0123456789abcdef";
 
 /** `pooled`: a host's steps share one session and one probe (this code); false: every step connects and probes (before). */

@@ -5,8 +5,15 @@
  */
 import { ConfigError, configPath, show, type ConfigProblem } from "../config/errors.js";
 import { decode, NAMESPACE, parseObject } from "../config/load.js";
-import { secretKeys, type SecretKey } from "../config/schema.js";
-import { targetNames, type TargetName } from "../providers/registry.js";
+import { secretKeysOf } from "../config/schema.js";
+import { defaultTarget, targetByName, targetNames, targets, type TargetName } from "../providers/registry.js";
+import { addonOffers, workloadOffers } from "./sections.js";
+
+/** A secret config key (`kuar:<key>`, set with `--secret`): one of `stackSecretKeys`. */
+export type SecretKey = string;
+
+/** Every secret key a stack can hold: the add-ons' and workloads', and each target's own. */
+export const stackSecretKeys: readonly SecretKey[] = secretKeysOf(targets);
 
 export type Path = readonly (string | number)[];
 
@@ -33,9 +40,9 @@ export function stackNameProblem(name: string): string | undefined {
 /** The stack file's `kuar:*` content for these answers (secrets excluded, always). */
 export function toStackConfig(answers: Pick<Answers, "config">): Record<string, unknown> {
   // The target is always written, first: a reader sees at once where the stack runs.
-  const out: Record<string, unknown> = { target: answers.config["target"] ?? "local" };
+  const out: Record<string, unknown> = { target: answers.config["target"] ?? defaultTarget };
   for (const [k, v] of Object.entries(answers.config)) {
-    if ((secretKeys as readonly string[]).includes(k) || v === undefined) continue;
+    if (isSecretKey(k) || v === undefined) continue;
     out[k] = v;
   }
   return out;
@@ -148,18 +155,20 @@ export function list(text: string): string[] {
     .filter(Boolean);
 }
 
-/** Secrets that matter for a config: the ones its target and workloads would read. */
+/** Secrets that matter for a config: the ones its target, add-ons and workloads would read. */
 export function relevantSecrets(config: Record<string, unknown>): SecretKey[] {
-  const on = (app: string) => getIn(config, ["workloads", app, "enabled"]) === true;
-  const out: SecretKey[] = [];
-  if (config["target"] === "raspberrypi") out.push("k3sToken");
-  if (on("parse")) out.push("parseMasterKey");
-  if (on("ghost")) out.push("ghostDatabasePassword");
-  if (on("redis")) out.push("redisPassword");
+  const name = String(config["target"] ?? defaultTarget);
+  const target = targetNames.includes(name as TargetName) ? targetByName(name).secretKeys : [];
+  const on = (section: string, key: string) => getIn(config, [section, key, "enabled"]) === true;
+  const out: SecretKey[] = [
+    ...target,
+    ...workloadOffers.filter((o) => on("workloads", o.key)).flatMap((o) => o.secrets),
+    ...addonOffers.filter((o) => on("addons", o.key)).flatMap((o) => o.secrets),
+  ];
   if (getIn(config, ["addons", "certManager", "acme", "eabKeyId"]) !== undefined) out.push("acmeEabHmacKey");
   return out;
 }
 
 export function isSecretKey(key: string): key is SecretKey {
-  return (secretKeys as readonly string[]).includes(key);
+  return stackSecretKeys.includes(key);
 }

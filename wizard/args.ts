@@ -7,7 +7,8 @@ import { parseArgs } from "node:util";
 import { parse } from "yaml";
 import { formatProblems } from "../config/errors.js";
 import { NAMESPACE } from "../config/load.js";
-import type { SecretKey } from "../config/schema.js";
+import { targetNames } from "../providers/registry.js";
+import type { SecretKey } from "./answers.js";
 import {
   check,
   decodeValue,
@@ -15,6 +16,7 @@ import {
   parsePath,
   setIn,
   stackNameProblem,
+  stackSecretKeys,
   toStackConfig,
   type Answers,
 } from "./answers.js";
@@ -27,7 +29,7 @@ shows a summary and preflight checks, then writes stacks/Pulumi.<stack>.yaml. Cr
 Non-interactive (CI, scripts): every answer from flags or a file, same validation.
   --non-interactive           never prompt; fail with the schema's messages on bad input
   --stack <name>              stack name (file stacks/Pulumi.<name>.yaml)
-  --target <t>                local, gke, aks, eks or raspberrypi
+  --target <t>                ${targetNames.slice(0, -1).join(", ")} or ${targetNames.at(-1)}
   --set <path>=<value>        any config value, dotted path without "kuar:" (repeatable), e.g.
                               --set gke.project=my-proj --set workloads.redis.enabled=true
                               --set 'raspberrypi.hosts[0].address=192.168.1.21'
@@ -159,7 +161,7 @@ export function answersFromCli(opts: CliOptions, src: Sources): { answers?: Answ
     const k = key.startsWith(`${NAMESPACE}:`) ? key.slice(NAMESPACE.length + 1) : key;
     if (!isSecretKey(k)) {
       problems.push(
-        `secret ${JSON.stringify(key)}: not a secret kuar reads. Use one of k3sToken, parseMasterKey, ghostDatabasePassword, redisPassword, acmeEabHmacKey.`,
+        `secret ${JSON.stringify(key)}: not a secret kuar reads. Use one of ${stackSecretKeys.join(", ")}.`,
       );
       continue;
     }

@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { SecretKey } from "../config/schema.js";
-import { toolchainReady } from "../scripts/lib/engine.js";
+import type { SecretKey } from "./answers.js";
+import { toolchainReady } from "../cli/engine.js";
 import { relevantSecrets } from "./answers.js";
 import { decodeValue, parsePath, setIn, TARGETS } from "./answers.js";
 import { answersFromCli, parseCli, usage, type CliOptions } from "./args.js";

@@ -4,9 +4,10 @@
  */
 import { Document, isMap, isScalar, parseDocument, type YAMLMap } from "yaml";
 import { NAMESPACE } from "../config/load.js";
-import { secretKeys, type SecretKey } from "../config/schema.js";
-import { getIn, relevantSecrets } from "./answers.js";
+import { defaultTarget, targets } from "../providers/registry.js";
+import { getIn, isSecretKey, relevantSecrets, type SecretKey } from "./answers.js";
 import { fingerprintOf } from "./hostkey.js";
+import { addonOffers, offeredOn, workloadOffers } from "./sections.js";
 
 export const HEADER =
   " Written by `kuar init` (docs/wizard.md); edit freely. Keys: docs/configuration.md.\n" +
@@ -25,17 +26,17 @@ export interface Kept {
 
 /**
  * Config namespaces of the cloud providers' own Pulumi packages, by the target that uses them
- * (`gcp:project` belongs with a gke stack). A key of another target's cloud is stale.
+ * (`gcp:project` belongs with a gke stack; each target's `cloudConfig`). A key of another
+ * target's cloud is stale.
  */
-const CLOUD_NAMESPACES: Record<string, string> = { gcp: "gke", "azure-native": "aks", aws: "eks" };
+const CLOUD_NAMESPACES: Record<string, string> = Object.fromEntries(
+  targets.flatMap((t) => (t.cloudConfig ? [[t.cloudConfig.namespace, t.name]] : [])),
+);
 
 /** Cloud keys that mirror a kuar setting: an old value (another project's, region's) follows the new answer. */
-const MIRRORS: Record<string, readonly string[]> = {
-  "gcp:project": ["gke", "project"],
-  "gcp:region": ["gke", "region"],
-  "azure-native:location": ["aks", "location"],
-  "aws:region": ["eks", "region"],
-};
+const MIRRORS: Record<string, readonly (string | number)[]> = Object.fromEntries(
+  targets.flatMap((t) => Object.entries(t.cloudConfig?.mirrors ?? {})),
+);
 
 /**
  * The stack file for `config` (the `kuar:*` keys without namespace). When replacing `existing`,
@@ -45,7 +46,7 @@ const MIRRORS: Record<string, readonly string[]> = {
  */
 export function renderStackYaml(config: Record<string, unknown>, existing?: string): { text: string; kept: Kept } {
   const kept: Kept = { topLevel: [], config: [], dropped: [] };
-  const target = String(config["target"] ?? "local");
+  const target = String(config["target"] ?? defaultTarget);
   const needed = new Set(relevantSecrets(config).map((k) => `${NAMESPACE}:${k}`));
   const doc = existing ? parseDocument(existing) : new Document({});
   if (!isMap(doc.contents)) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
@@ -66,7 +67,7 @@ export function renderStackYaml(config: Record<string, unknown>, existing?: stri
     }
   }
   for (const [k, v] of Object.entries(config)) {
-    if ((secretKeys as readonly string[]).includes(k)) continue; // never in plain text
+    if (isSecretKey(k)) continue; // never in plain text
     body.set(`${NAMESPACE}:${k}`, doc.createNode(v));
   }
   for (const [k, path] of Object.entries(MIRRORS)) {
@@ -90,7 +91,7 @@ export function renderStackYaml(config: Record<string, unknown>, existing?: stri
 const keyOf = (key: unknown) => String(isScalar(key) ? key.value : key);
 
 function isSecretConfigKey(key: string): boolean {
-  return (secretKeys as readonly string[]).includes(key.slice(NAMESPACE.length + 1));
+  return isSecretKey(key.slice(NAMESPACE.length + 1));
 }
 
 export interface SummaryInput {
@@ -105,30 +106,27 @@ export interface SummaryInput {
   kept?: Kept;
 }
 
-const ADDONS = ["dns", "dashboard", "gateway", "certManager", "metrics", "storage", "metallb", "externalDns"] as const;
-const WORKLOADS = ["kuard", "parse", "ghost", "redis"] as const;
-
 /** The summary printed before writing: where, which target, what is on, which secrets. */
 export function summaryText(s: SummaryInput): string {
-  const target = String(s.config["target"] ?? "local");
+  const target = String(s.config["target"] ?? defaultTarget);
   const settings = (s.config[target] ?? {}) as Record<string, unknown>;
-  const addonOn = (a: string) =>
-    getIn(s.config, ["addons", a, "enabled"]) !== false &&
-    (a !== "externalDns" || getIn(s.config, ["addons", a, "enabled"]) === true);
-  const workloadOn = (w: string) => {
-    const v = getIn(s.config, ["workloads", w, "enabled"]);
-    return v === undefined ? w === "kuard" : v === true;
+  const on = (section: string) => (o: { key: string; enabledByDefault: boolean }) => {
+    const v = getIn(s.config, [section, o.key, "enabled"]);
+    return v === undefined ? o.enabledByDefault : v === true;
   };
-  // MetalLB only ever installs on bare metal; listing it for a cloud would only confuse.
-  const shown = ADDONS.filter((a) => a !== "metallb" || target === "raspberrypi");
+  const known = targets.find((t) => t.name === target)?.knownCapabilities ?? {};
+  // An add-on the target can never use (MetalLB on a cloud) is not listed: it would only confuse.
+  const shown = addonOffers.filter((o) => offeredOn(o, known));
+  const addonOn = on("addons");
+  const names = (list: readonly { key: string }[]) => list.map((o) => o.key).join(", ") || "none";
   const lines = [
     `Stack     ${s.stack}`,
     `File      ${s.file}${s.exists ? "  (exists: will be replaced)" : "  (new)"}`,
     `Target    ${target}`,
     ...describeSettings(settings).map((l) => `            ${l}`),
-    `Add-ons   on: ${shown.filter(addonOn).join(", ") || "none"}; off: ${shown.filter((a) => !addonOn(a)).join(", ") || "none"}`,
+    `Add-ons   on: ${names(shown.filter(addonOn))}; off: ${names(shown.filter((a) => !addonOn(a)))}`,
     `          (add-ons still install only where the cluster needs them; see docs/addons.md)`,
-    `Workloads ${WORKLOADS.filter(workloadOn).join(", ") || "none"}`,
+    `Workloads ${names(workloadOffers.filter(on("workloads")))}`,
     `Secrets   ${secretLine(s.secretsSet, s.secretsUsed)}`,
   ];
   if (s.kept && (s.kept.topLevel.length || s.kept.config.length)) {

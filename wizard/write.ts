@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { NAMESPACE } from "../config/load.js";
-import type { SecretKey } from "../config/schema.js";
+import type { SecretKey } from "./answers.js";
 import { renderStackYaml, type Kept } from "./render.js";
 
 export function stackFile(stacksDir: string, stack: string): string {
@@ -117,11 +117,11 @@ export function cliPulumi(opts: {
 
 /**
  * The project's Pulumi: the toolchain's CLI (built on first use), the file backend in .kuar/ and
- * its generated passphrase (scripts/lib/engine.ts). Secrets can be stored only for stack files in
+ * its generated passphrase (cli/engine.ts). Secrets can be stored only for stack files in
  * the project's own stacks/, since the stack's encryption salt lives there.
  */
 export async function projectPulumi(stacksDir: string, log: (line: string) => void): Promise<PulumiCli> {
-  const engine = await import("../scripts/lib/engine.js");
+  const engine = await import("../cli/engine.js");
   if (resolve(stacksDir) !== join(engine.root, "stacks")) {
     throw new WriteRefused(
       `secrets can only be stored for stacks in ${join(engine.root, "stacks")} (the stack's encryption salt lives there), not ${stacksDir}. ` +

@@ -263,13 +263,13 @@ export const redisSchema = z
 
 export const workloadsSchema = z.strictObject({
   /** kuard, the book's demo app, with its key-generation Job. */
-  kuard: kuardSchema,
+  kuard: kuardSchema.meta({ title: "kuard, the book's demo app (and its key-generation Job)" }),
   /** parse-server, MongoDB replica set and optional parse-dashboard. */
-  parse: parseSchema,
+  parse: parseSchema.meta({ title: "parse-server with a MongoDB replica set", secrets: ["parseMasterKey"] }),
   /** Ghost blog with a MySQL singleton. */
-  ghost: ghostSchema,
+  ghost: ghostSchema.meta({ title: "Ghost with MySQL", secrets: ["ghostDatabasePassword"] }),
   /** Redis primary, replicas and Sentinel. */
-  redis: redisSchema,
+  redis: redisSchema.meta({ title: "Redis with replicas and Sentinel", secrets: ["redisPassword"] }),
 });
 
 export type WorkloadsConfig = z.output<typeof workloadsSchema>;

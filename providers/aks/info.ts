@@ -1,6 +1,6 @@
 /**
- * What the registry needs of the aks target without loading its cloud SDKs: name, description,
- * the settings schema, and how to load the rest.
+ * What kuar knows of the aks target without loading its cloud SDKs: name, description, the
+ * settings schema and the capabilities its settings imply.
  */
 import type { TargetInfo } from "../target.js";
 import { archOfPools, type Arch, type ClusterCapabilities } from "../contract.js";
@@ -12,22 +12,30 @@ export const info: TargetInfo<typeof settings, "aks"> = {
     "Azure Kubernetes Service: CNI Overlay in its own VNet, Entra ID with Azure RBAC, Workload Identity, autoscaled and spot pools",
   settings,
   capabilities: (s) => capabilitiesOf([s.systemPool, ...s.workloadPools]),
-  load: async () => (await import("./index.js")).target,
+  knownCapabilities: known(),
+  secretKeys: [],
+  cloudConfig: { namespace: "azure-native", mirrors: { "azure-native:location": ["aks", "location"] } },
 };
 
 /**
  * What the cluster reports, from its pools alone: the config checks predict it with this before
  * any resource, and the cluster component reports the same.
  */
-export function capabilitiesOf(pools: readonly { arch: Arch; minCount: number }[]): ClusterCapabilities {
+function known() {
   return {
     loadBalancer: "cloud",
     defaultStorageClass: "managed-csi",
-    arch: archOfPools(pools),
     dns: true,
     metricsServer: true,
     online: true,
     runsContainers: true,
+  } as const satisfies Partial<ClusterCapabilities>;
+}
+
+export function capabilitiesOf(pools: readonly { arch: Arch; minCount: number }[]): ClusterCapabilities {
+  return {
+    ...known(),
+    arch: archOfPools(pools),
     nodes: Math.max(
       1,
       pools.reduce((n, p) => n + p.minCount, 0),

@@ -1,15 +1,7 @@
 /** Names and protection every cloud target derives the same way. */
-import { stackLabel } from "../../config/stack-file.js";
 
-/** `kuar-<stack>`, cut to the cloud's `maxLength` without leaving a trailing dash. */
-export function defaultClusterName(stack: string, maxLength: number): string {
-  return fit(`kuar-${stackLabel(stack)}`, maxLength);
-}
-
-/** Cut to `max` characters without leaving a trailing dash or underscore. */
-export function fit(s: string, max: number): string {
-  return s.slice(0, max).replace(/[-_]+$/, "");
-}
+/** The one default cluster name (config/stack-file.ts), cut to the cloud's limit. */
+export { defaultClusterName, fit } from "../../config/stack-file.js";
 
 export interface Protection {
   /** Pulumi's `protect` resource option on the cluster (and whatever else the target guards). */

@@ -4,6 +4,9 @@
  * system pool that is never empty), and whether kuar's own pods can schedule on the pools.
  */
 import type { z } from "zod";
+import { checkPools as checkPoolBounds, issuer } from "../../config/toolkit.js";
+
+export { pathText } from "../../config/toolkit.js";
 
 export type TaintEffect = "NoSchedule" | "PreferNoSchedule" | "NoExecute";
 
@@ -47,43 +50,9 @@ export interface PoolFields {
   max: string;
 }
 
-/** Size bounds, unique names and a non-empty system pool, every problem reported. */
+/** Size bounds, unique names and a non-empty system pool, every problem reported (config/toolkit.ts). */
 export function checkPools(ctx: z.RefinementCtx, pools: PoolCheck[], fields: PoolFields): void {
-  const issue = (path: (string | number)[], input: unknown, message: string, fixText: string) =>
-    ctx.addIssue({ code: "custom", path, input, message, params: { fix: fixText } });
-  const seen = new Map<string, string>();
-  for (const p of pools) {
-    if (p.min > p.max) {
-      issue(
-        [...p.path, fields.min],
-        p.min,
-        `must not exceed ${fields.max} (${p.max})`,
-        `Lower ${fields.min} or raise ${fields.max} to at least ${p.min}.`,
-      );
-    }
-    if (p.system && p.min < 1) {
-      issue(
-        [...p.path, fields.min],
-        p.min,
-        "must be at least 1 (cluster DNS and the cloud's own add-ons need a system node)",
-        `Run: pulumi config set --path 'kuar:${fields.section}.${pathText(p.path)}.${fields.min}' 1 (dev), or 2 or more (production).`,
-      );
-    }
-    const first = seen.get(p.name);
-    if (first !== undefined) {
-      issue(
-        [...p.path, "name"],
-        p.name,
-        `duplicates the name of ${first}`,
-        "Give every node pool (system and workload) a different name.",
-      );
-    } else seen.set(p.name, p.path.join("."));
-  }
-}
-
-/** `["workloadPools", 0]` -> `workloadPools[0]`, as `pulumi config set --path` writes it. */
-export function pathText(path: (string | number)[]): string {
-  return path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
+  checkPoolBounds(issuer(ctx), pools, fields);
 }
 
 /** A toleration as a pod spec writes it; an empty key with `Exists` tolerates everything. */

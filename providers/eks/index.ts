@@ -1,5 +1,5 @@
 /** The EKS target: `kuar:target: eks` with settings under `kuar:eks`. See docs/targets/eks.md. */
-import { stackLabel } from "../../config/stack-file.js";
+import { defaultClusterName } from "../../config/stack-file.js";
 import { defineTarget } from "../target.js";
 import { EksCluster } from "./cluster.js";
 import { info } from "./info.js";
@@ -12,7 +12,7 @@ export const target = defineTarget({
   create(name, s, ctx, opts) {
     return new EksCluster(
       name,
-      { settings: s, clusterName: s.clusterName ?? `kuar-${stackLabel(ctx.stack)}`, ephemeral: ctx.ephemeral },
+      { settings: s, clusterName: s.clusterName ?? defaultClusterName(ctx.stack, 100), ephemeral: ctx.ephemeral },
       opts,
     );
   },

@@ -1,6 +1,6 @@
 /**
- * What the registry needs of the eks target without loading its cloud SDKs: name, description,
- * the settings schema, and how to load the rest.
+ * What kuar knows of the eks target without loading its cloud SDKs: name, description, the
+ * settings schema and the capabilities its settings imply.
  */
 import type { TargetInfo } from "../target.js";
 import { capabilitiesFor } from "./plan.js";
@@ -12,5 +12,7 @@ export const info: TargetInfo<typeof settings, "eks"> = {
     "Amazon EKS: own VPC, managed node groups (system + workload), access entries, IRSA, KMS-encrypted secrets",
   settings,
   capabilities: (s) => capabilitiesFor(s),
-  load: async () => (await import("./index.js")).target,
+  knownCapabilities: { loadBalancer: "cloud" },
+  secretKeys: [],
+  cloudConfig: { namespace: "aws", mirrors: { "aws:region": ["eks", "region"] } },
 };

@@ -7,6 +7,7 @@
 import { formatCidr } from "../../config/cidr.js";
 import { parseCidr } from "../../config/fields.js";
 import type { Taint } from "../../config/fields.js";
+import { TAINT_EFFECT_ENUM } from "../cloud/pools.js";
 import type { Arch, ClusterCapabilities } from "../contract.js";
 
 export interface SubnetPlan {
@@ -74,27 +75,16 @@ export function updateConfigFor(g: {
     : { maxUnavailable: g.maxUnavailable ?? 1 };
 }
 
-// Candidate for providers/cloud/ (shared with GKE and AKS): the Kubernetes taint effects in each API's spelling.
-const EFFECTS = { NoSchedule: "NO_SCHEDULE", PreferNoSchedule: "PREFER_NO_SCHEDULE", NoExecute: "NO_EXECUTE" } as const;
-
-/** Kubernetes taints in the spelling the EKS node group API wants. */
+/** Kubernetes taints in the spelling the EKS node group API wants (the one map, providers/cloud/pools.ts). */
 export function eksTaints(taints: Taint[]): { key: string; value: string; effect: string }[] {
-  return taints.map((t) => ({ key: t.key, value: t.value, effect: EFFECTS[t.effect] }));
+  return taints.map((t) => ({ key: t.key, value: t.value, effect: TAINT_EFFECT_ENUM[t.effect] }));
 }
 
-export interface Protection {
-  /** Pulumi's `protect` resource option on the cluster, its KMS key and the VPC. */
-  protect: boolean;
-  /** EKS's own `deletionProtection` flag on the cluster. */
-  deletionProtection: boolean;
-}
-
-// Candidate for providers/cloud/: the same decision on every cloud.
-/** Deletion protection is on unless turned off in settings or the stack is ephemeral. */
-export function protection(setting: boolean, ephemeral: boolean): Protection {
-  const on = setting && !ephemeral;
-  return { protect: on, deletionProtection: on };
-}
+/**
+ * Deletion protection, decided as on every cloud (providers/cloud/naming.ts): `protect` guards the
+ * cluster, its KMS key and the VPC; `deletionProtection` is EKS's own flag on the cluster.
+ */
+export { protection, type Protection } from "../cloud/naming.js";
 
 /** `aws`, `aws-cn` or `aws-us-gov`: managed policy ARNs and service principals differ by partition. */
 export function partitionOf(region: string): "aws" | "aws-cn" | "aws-us-gov" {

@@ -3,9 +3,10 @@
  * declared, and hand the cluster contract up. Called once, after all config validated.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { TargetContext } from "../target.js";
+import { defineTarget, type TargetContext } from "../target.js";
 import { ExistingCluster } from "./cluster.js";
 import type { Kubectl } from "./discover.js";
+import { info } from "./info.js";
 import { clusterIdentifier } from "./plan.js";
 import { resolve } from "./resolve.js";
 import type { ExistingSettings } from "./schema.js";
@@ -29,3 +30,5 @@ export function create(
     opts,
   );
 }
+
+export const target = defineTarget({ ...info, create: (name, s, ctx, opts) => create(name, s, ctx, opts) });

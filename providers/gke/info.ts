@@ -1,6 +1,6 @@
 /**
- * What the registry needs of the gke target without loading its cloud SDKs: name, description,
- * the settings schema, and how to load the rest.
+ * What kuar knows of the gke target without loading its cloud SDKs: name, description, the
+ * settings schema and the capabilities its settings imply.
  */
 import type { TargetInfo } from "../target.js";
 import { archOfPools, type Arch, type ClusterCapabilities } from "../contract.js";
@@ -12,22 +12,30 @@ export const info: TargetInfo<typeof settings, "gke"> = {
     "Google Kubernetes Engine: VPC-native Standard cluster, private nodes, Workload Identity, autoscaled pools",
   settings,
   capabilities: (s) => capabilitiesOf([s.systemPool, ...s.workloadPools]),
-  load: async () => (await import("./index.js")).target,
+  knownCapabilities: known(),
+  secretKeys: [],
+  cloudConfig: { namespace: "gcp", mirrors: { "gcp:project": ["gke", "project"], "gcp:region": ["gke", "region"] } },
 };
 
 /**
  * What the cluster reports, from its pools alone: the config checks predict it with this before
  * any resource, and the cluster component reports the same.
  */
-export function capabilitiesOf(pools: readonly { arch: Arch; minNodes: number }[]): ClusterCapabilities {
+function known() {
   return {
     loadBalancer: "cloud",
     defaultStorageClass: "standard-rwo",
-    arch: archOfPools(pools),
     dns: true,
     metricsServer: true,
     online: true,
     runsContainers: true,
+  } as const satisfies Partial<ClusterCapabilities>;
+}
+
+export function capabilitiesOf(pools: readonly { arch: Arch; minNodes: number }[]): ClusterCapabilities {
+  return {
+    ...known(),
+    arch: archOfPools(pools),
     nodes: Math.max(
       1,
       pools.reduce((n, p) => n + p.minNodes, 0),

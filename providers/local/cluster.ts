@@ -3,11 +3,10 @@
  * kube-scheduler, etcd) whose nodes kwok simulates, with optional real nodes beside them that run
  * pods for real (kuar:local.realNodes). See docs/targets/local.md.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ModuleResource, moduleProvider } from "../../common/dynamic.js";
-import type { ClusterCapabilities, KubernetesCluster } from "../contract.js";
-import { STORAGE_CLASS } from "./kwok.js";
+import { ClusterComponent } from "../cluster.js";
+import { knownCapabilities } from "./info.js";
 
 export interface LocalClusterArgs {
   /** kwok cluster name; also the kubeconfig context (`kuar-<name>`). */
@@ -45,44 +44,24 @@ class LocalControlPlane extends ModuleResource {
   }
 }
 
-export class LocalCluster extends pulumi.ComponentResource implements KubernetesCluster {
-  readonly name: pulumi.Output<string>;
-  readonly kubeconfig: pulumi.Output<string>;
-  readonly provider: k8s.Provider;
-  readonly capabilities: ClusterCapabilities;
-
+export class LocalCluster extends ClusterComponent {
   constructor(name: string, args: LocalClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kuar:providers:LocalCluster", name, {}, opts);
     const nodes = args.nodes ?? 3;
     const realNodes = args.realNodes ?? 0;
     const images = args.images ?? {};
     const cp = new LocalControlPlane(`${name}-control-plane`, { ...args, nodes, realNodes, images }, { parent: this });
-    this.name = pulumi.output(args.clusterName);
-    this.kubeconfig = pulumi.secret(cp.kubeconfig);
-    this.provider = new k8s.Provider(
-      `${name}-k8s`,
+    this.connect(name, {
+      clusterName: args.clusterName,
+      kubeconfig: cp.kubeconfig,
       // The identifier is the cluster name, so a changed kubeconfig (new certificates after a
       // re-create under the same name) does not replace every object.
-      // deleteUnreachable: when this machine's control plane is already gone (deleted by hand, or a
-      // machine wiped), `destroy` drops its objects from the state instead of failing on them;
-      // they died with the control plane, which this stack owns outright.
-      {
-        kubeconfig: this.kubeconfig,
-        clusterIdentifier: `kuar-local-${args.clusterName}`,
-        deleteUnreachable: true,
-      },
-      { parent: this },
-    );
-    this.capabilities = {
-      loadBalancer: "none",
-      defaultStorageClass: STORAGE_CLASS,
-      arch: "amd64",
-      dns: false,
-      metricsServer: false,
-      online: false,
-      runsContainers: realNodes > 0,
-      nodes: nodes + realNodes,
-    };
-    this.registerOutputs({ name: this.name, kubeconfig: this.kubeconfig });
+      clusterIdentifier: `kuar-local-${args.clusterName}`,
+      // When this machine's control plane is already gone (deleted by hand, or a machine wiped),
+      // `destroy` drops its objects from the state instead of failing on them; they died with the
+      // control plane, which this stack owns outright.
+      deleteUnreachable: true,
+      capabilities: { ...knownCapabilities, runsContainers: realNodes > 0, nodes: nodes + realNodes },
+    });
   }
 }

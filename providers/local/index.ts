@@ -1,4 +1,4 @@
-import { stackLabel } from "../../config/stack-file.js";
+import { defaultClusterName } from "../../config/stack-file.js";
 import { toolchain } from "../../config/versions.js";
 import { defineTarget } from "../target.js";
 import { LocalCluster } from "./cluster.js";
@@ -10,7 +10,7 @@ export const target = defineTarget({
     return new LocalCluster(
       name,
       {
-        clusterName: s.clusterName ?? `kuar-${stackLabel(ctx.stack)}`,
+        clusterName: s.clusterName ?? defaultClusterName(ctx.stack),
         nodes: s.nodes,
         realNodes: s.realNodes,
         images: s.images,

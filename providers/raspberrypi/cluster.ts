@@ -4,11 +4,11 @@
  * kubeconfig read from the first server, and the k8s provider built from it.
  * See docs/targets/raspberrypi.md.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ModuleResource, moduleProvider } from "../../common/dynamic.js";
 import { secretOrGenerated } from "../../common/random-secret.js";
-import type { Arch, ClusterCapabilities, KubernetesCluster } from "../contract.js";
+import { ClusterComponent } from "../cluster.js";
+import type { Arch } from "../contract.js";
 import { hostSpecOf, type HostSpec, type NodeSpec } from "./inventory.js";
 import { rewriteKubeconfig } from "./kubeconfig.js";
 
@@ -68,12 +68,7 @@ export class RaspberryPiNode extends ModuleResource {
   }
 }
 
-export class RaspberryPiCluster extends pulumi.ComponentResource implements KubernetesCluster {
-  readonly name: pulumi.Output<string>;
-  readonly kubeconfig: pulumi.Output<string>;
-  readonly provider: k8s.Provider;
-  readonly capabilities: ClusterCapabilities;
-
+export class RaspberryPiCluster extends ClusterComponent {
   constructor(name: string, args: RaspberryPiClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kuar:providers:RaspberryPiCluster", name, {}, opts);
     const servers = args.nodes.filter((n) => n.role === "server");
@@ -112,30 +107,25 @@ export class RaspberryPiCluster extends pulumi.ComponentResource implements Kube
     }
 
     const first = servers[0]!;
-    this.name = pulumi.output(args.clusterName);
-    this.kubeconfig = pulumi.secret(
-      serverNodes[0]!.kubeconfig.apply((raw) =>
+    const arches = new Set(args.nodes.map((n) => n.arch));
+    this.connect(name, {
+      clusterName: args.clusterName,
+      kubeconfig: serverNodes[0]!.kubeconfig.apply((raw) =>
         rewriteKubeconfig(raw, first.host.address, args.clusterName, args.apiServerEndpoint),
       ),
-    );
-    this.provider = new k8s.Provider(
-      `${name}-k8s`,
       // The identifier is the cluster's name, so a new kubeconfig (another first server address,
       // rotated client certificates) does not replace every object in the cluster.
-      { kubeconfig: this.kubeconfig, clusterIdentifier: `kuar-raspberrypi-${args.clusterName}` },
-      { parent: this },
-    );
-    const arches = new Set(args.nodes.map((n) => n.arch));
-    this.capabilities = {
-      loadBalancer: "metallb",
-      defaultStorageClass: "local-path",
-      arch: arches.size === 1 ? ([...arches][0] as Arch) : "mixed",
-      dns: true,
-      metricsServer: true,
-      online: true,
-      runsContainers: true,
-      nodes: args.nodes.length,
-    };
-    this.registerOutputs({ name: this.name, kubeconfig: this.kubeconfig });
+      clusterIdentifier: `kuar-raspberrypi-${args.clusterName}`,
+      capabilities: {
+        loadBalancer: "metallb",
+        defaultStorageClass: "local-path",
+        arch: arches.size === 1 ? ([...arches][0] as Arch) : "mixed",
+        dns: true,
+        metricsServer: true,
+        online: true,
+        runsContainers: true,
+        nodes: args.nodes.length,
+      },
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { stackLabel } from "../../config/stack-file.js";
+import { defaultClusterName } from "../../config/stack-file.js";
 import { isAbsolute, resolve } from "node:path";
 import { defineTarget } from "../target.js";
 import { RaspberryPiCluster } from "./cluster.js";
@@ -17,7 +17,7 @@ export const target = defineTarget({
     return new RaspberryPiCluster(
       name,
       {
-        clusterName: s.clusterName ?? `kuar-${stackLabel(ctx.stack)}`,
+        clusterName: s.clusterName ?? defaultClusterName(ctx.stack),
         nodes: nodeSpecs(s, bundle),
         ...(ctx.secrets.k3sToken ? { token: ctx.secrets.k3sToken } : {}),
         ...(s.apiServerEndpoint ? { apiServerEndpoint: s.apiServerEndpoint } : {}),

@@ -1,24 +1,26 @@
 /**
- * What the registry needs of the raspberrypi target without loading its cloud SDKs: name, description,
- * the settings schema, and how to load the rest.
+ * What kuar knows of the raspberrypi target before loading it: name, description, the settings
+ * schema, the capabilities its settings imply and the secret it reads.
  */
 import type { TargetInfo } from "../target.js";
-import { archOfPools } from "../contract.js";
+import { archOfPools, type ClusterCapabilities } from "../contract.js";
 import { settings } from "./schema.js";
+
+const known = {
+  loadBalancer: "metallb",
+  defaultStorageClass: "local-path",
+  dns: true,
+  metricsServer: true,
+  online: true,
+  runsContainers: true,
+} as const satisfies Partial<ClusterCapabilities>;
 
 export const info: TargetInfo<typeof settings, "raspberrypi"> = {
   name: "raspberrypi",
   description: "Raspberry Pis on your network turned into a k3s cluster over SSH",
   settings,
-  capabilities: (s) => ({
-    loadBalancer: "metallb",
-    defaultStorageClass: "local-path",
-    arch: archOfPools(s.hosts),
-    dns: true,
-    metricsServer: true,
-    online: true,
-    runsContainers: true,
-    nodes: s.hosts.length,
-  }),
-  load: async () => (await import("./index.js")).target,
+  capabilities: (s) => ({ ...known, arch: archOfPools(s.hosts), nodes: s.hosts.length }),
+  knownCapabilities: known,
+  /** A k3s cluster token to use instead of a generated one. */
+  secretKeys: ["k3sToken"],
 };

@@ -9,7 +9,7 @@
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { stackFileConfig } from "../../config/stack-file.js";
-import { useMocks } from "../../test/kit/mocks.js";
+import { useMocks } from "../../kit/mocks.js";
 
 const file = process.argv[2];
 const root = process.env["KUAR_ROOT"] ?? process.cwd();

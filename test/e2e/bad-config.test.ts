@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, describe, test } from "node:test";
 import { clusterDir } from "../../providers/local/kwok.js";
-import { cannotRun, createStack, seconds, type E2eStack } from "./harness.js";
+import { cannotRun, createStack, seconds, type E2eStack } from "../../kit/e2e/harness.js";
 
 const reason = cannotRun();
 if (reason) console.log(`# e2e tier not run: ${reason}`);

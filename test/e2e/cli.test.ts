@@ -23,8 +23,8 @@ import { after, describe, test } from "node:test";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { parseConfig } from "../../config/load.js";
 import { stackFileConfig } from "../../config/stack-file.js";
-import { root, toolchainBinDir } from "../../scripts/lib/engine.js";
-import { assertNothingLeft, cannotRun, caseEnv, caseProcesses, seconds } from "./harness.js";
+import { root, toolchainBinDir } from "../../cli/engine.js";
+import { assertNothingLeft, cannotRun, caseEnv, caseProcesses, seconds } from "../../kit/e2e/harness.js";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const hasTmux = spawnSync("tmux", ["-V"], { encoding: "utf8" }).status === 0;

@@ -14,8 +14,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { stringify } from "yaml";
 import { isEngineProcess } from "../../cli/processes.js";
-import { root } from "../../scripts/lib/engine.js";
-import { assertNothingLeft, cannotRun, caseEnv, caseProcesses, seconds, type CaseIds } from "./harness.js";
+import { root } from "../../cli/engine.js";
+import { assertNothingLeft, cannotRun, caseEnv, caseProcesses, seconds, type CaseIds } from "../../kit/e2e/harness.js";
 
 const reason = cannotRun();
 if (reason) console.log(`# e2e tier not run: ${reason}`);

@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse, stringify } from "yaml";
 import { clusterDir } from "../../providers/local/kwok.js";
-import { fullConfig } from "./config.js";
-import { cannotRun, createStack, seconds, type E2eStack } from "./harness.js";
+import { fullConfig } from "../../kit/e2e/config.js";
+import { cannotRun, createStack, seconds, type E2eStack } from "../../kit/e2e/harness.js";
 
 const reason = cannotRun();
 if (reason) console.log(`# e2e tier not run: ${reason}`);

@@ -11,9 +11,9 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { toolchain } from "../../config/versions.js";
 import { Kwok } from "../../providers/local/kwok.js";
-import { root, toolchainBinDir } from "../../scripts/lib/engine.js";
-import { Harness, skipReason, USER } from "../ssh/harness.js";
-import { cannotRun, createStack, seconds, type E2eStack } from "./harness.js";
+import { root, toolchainBinDir } from "../../cli/engine.js";
+import { Harness, skipReason, USER } from "../../kit/ssh/harness.js";
+import { cannotRun, createStack, seconds, type E2eStack } from "../../kit/e2e/harness.js";
 
 const reason = cannotRun() ?? skipReason();
 if (reason) console.log(`# e2e raspberrypi test not run: ${reason}`);
@@ -46,7 +46,7 @@ describe("raspberrypi target through the real engine", { skip: reason }, () => {
             role: i === 0 ? "server" : "agent",
             arch: "amd64", // the test hosts are this machine
           })),
-          airgapBundleDir: join(root, "test", "ssh", "fixtures", "k3s-bundle"),
+          airgapBundleDir: join(root, "kit", "ssh", "fixtures", "k3s-bundle"),
           apiServerEndpoint: endpoint,
         },
         // Chart-based add-ons need the internet (and the real Kubernetes provider's Helm support).

@@ -25,11 +25,12 @@ import {
   kubeletConfig,
   nodeLayout,
 } from "../../providers/local/real-node-config.js";
-import { toolchainBinDir } from "../../scripts/lib/engine.js";
-import { cannotRun, createStack, seconds, type E2eStack } from "./harness.js";
+import { toolchainBinDir } from "../../cli/engine.js";
+import { cannotRun, createStack, seconds, type E2eStack } from "../../kit/e2e/harness.js";
 import {
   APPS,
   eventually,
+  failOver,
   pods,
   realNodesCannotRun,
   realNodesConfig,
@@ -40,7 +41,7 @@ import {
   SERVER,
   testImages,
   type Pod,
-} from "./realnodes-kit.js";
+} from "../../kit/e2e/realnodes.js";
 
 // The real-node tier has not yet passed once on this machine (it was written while the toolchain
 // was still building); until it has, it runs only when asked, and says so.
@@ -192,20 +193,7 @@ describe("real nodes on the local target", { skip: reason }, () => {
     const before = sentinelPrimary(s, client, sentinelService, masterName);
     assert.match(before, new RegExp(`^${set}-0\\.`));
     const t = Date.now();
-    s.kubectl(["delete", "pod", "-n", APPS, `${set}-0`, "--wait=false"]);
-    const promoted = await eventually(
-      "Sentinel to report a new primary",
-      () => {
-        const p = sentinelPrimary(s, client, sentinelService, masterName);
-        return p && !p.startsWith(`${set}-0.`) ? p : undefined;
-      },
-      90_000,
-    );
-    await eventually(
-      "the new primary to answer as master",
-      () => (redisCli(s, client, ["-h", promoted, "role"]).startsWith("master") ? true : undefined),
-      30_000,
-    );
+    const promoted = await failOver(s, client, names, 90_000);
     timings["failover"] = seconds(t);
     assert.equal(redisCli(s, client, ["-h", promoted, "get", "kuar-e2e-key"]), "written-before-failover");
     // The old primary comes back as a replica of the new one.

@@ -18,7 +18,7 @@ import { SessionPool } from "../../providers/raspberrypi/pool.js";
 import { engineAddress, engineProgress } from "../../providers/raspberrypi/progress.js";
 import { settings } from "../../providers/raspberrypi/schema.js";
 import { defaultTuning, type SessionOptions } from "../../providers/raspberrypi/ssh.js";
-import { Harness, skipReason } from "./harness.js";
+import { Harness, skipReason } from "../../kit/ssh/harness.js";
 
 const BUNDLE = fileURLToPath(new URL("./fixtures/k3s-bundle", import.meta.url));
 const reason = skipReason();

@@ -1,7 +1,7 @@
 /**
- * The Raspberry Pi target against real OpenSSH servers (test/ssh/harness.ts): real sshd, real
+ * The Raspberry Pi target against real OpenSSH servers (kit/ssh/harness.ts): real sshd, real
  * sudo, real file changes per host. Stand-ins, because they cannot exist here: the k3s binary and
- * its install script (test/ssh/fixtures/k3s-bundle/, delivered through the air-gap bundle path a user
+ * its install script (kit/ssh/fixtures/k3s-bundle/, delivered through the air-gap bundle path a user
  * without internet on the Pis would use), plus the power cycle behind a reboot.
  *
  * The provider modules' functions are driven the way the engine drives them (engine.ts); the
@@ -20,10 +20,10 @@ import { settings } from "../../providers/raspberrypi/schema.js";
 import { sha256 } from "../../providers/raspberrypi/script.js";
 import { defaultTuning, SudoError, type CounterSet, type SessionOptions } from "../../providers/raspberrypi/ssh.js";
 import { SessionPool } from "../../providers/raspberrypi/pool.js";
-import { Engine, type State } from "./engine.js";
-import { Harness, STOCK_CMDLINE, skipReason, type TestHost } from "./harness.js";
+import { Engine, type State } from "../../kit/ssh/engine.js";
+import { Harness, STOCK_CMDLINE, skipReason, type TestHost } from "../../kit/ssh/harness.js";
 
-const BUNDLE = fileURLToPath(new URL("./fixtures/k3s-bundle", import.meta.url));
+const BUNDLE = fileURLToPath(new URL("../../kit/ssh/fixtures/k3s-bundle", import.meta.url));
 const TOKEN = "K10test-token-0123456789abcdefghijklmnopqrstuvwxyz";
 const reason = skipReason();
 if (reason) console.log(`# ssh tier SKIPPED: ${reason}`);

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
-import { Harness, SUBNET, skipReason, type TestHost } from "./harness.js";
+import { Harness, SUBNET, skipReason, type TestHost } from "../../kit/ssh/harness.js";
 
 const reason = skipReason();
 if (reason) console.log(`# ssh tier (traffic guard) SKIPPED: ${reason}`);

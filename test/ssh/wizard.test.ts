@@ -17,7 +17,7 @@ import { fingerprintOf, keyscan } from "../../wizard/hostkey.js";
 import { main } from "../../wizard/main.js";
 import { defaultPreflightDeps, formatChecks, preflight, type Check } from "../../wizard/preflight.js";
 import { scripted } from "../unit/wizard/scripted.js";
-import { Harness, USER, skipReason } from "./harness.js";
+import { Harness, USER, skipReason } from "../../kit/ssh/harness.js";
 
 const reason = skipReason();
 if (reason) console.log(`# ssh tier (wizard) SKIPPED: ${reason}`);

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type * as pulumi from "@pulumi/pulumi";
-import { SECRET_KEY, SECRET_SIG, useMocks, valueOf, type RecordedResource } from "../../kit/mocks.js";
+import { SECRET_KEY, SECRET_SIG, useMocks, valueOf, type RecordedResource } from "../../../kit/mocks.js";
 import type { ClusterCapabilities, KubernetesCluster } from "../../../providers/contract.js";
 import { bare, cloud, local, metal } from "./capabilities.js";
 

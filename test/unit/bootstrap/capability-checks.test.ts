@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { useMocks } from "../../kit/mocks.js";
+import { useMocks } from "../../../kit/mocks.js";
 import { stackFileConfig } from "../../../config/stack-file.js";
 
 const homelab = stackFileConfig(join(import.meta.dirname, "..", "..", "..", "stacks", "Pulumi.homelab.yaml")).raw;

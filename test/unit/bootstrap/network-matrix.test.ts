@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { useMocks, type RecordedResource } from "../../kit/mocks.js";
+import { useMocks, type RecordedResource } from "../../../kit/mocks.js";
 import { bare, cloud } from "./capabilities.js";
 import { allowed, matrix, selects, type Pod, type Policy } from "./netpol.js";
 import type { ClusterCapabilities } from "../../../providers/contract.js";

@@ -8,7 +8,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { RecordingMocks, type RecordedResource } from "../../kit/mocks.js";
+import { RecordingMocks, type RecordedResource } from "../../../kit/mocks.js";
 import { stackFileConfig } from "../../../config/stack-file.js";
 import { invokes as awsInvokes } from "../providers/eks-aws.js";
 

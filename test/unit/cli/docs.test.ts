@@ -11,7 +11,7 @@ import { describe, test } from "node:test";
 import { parse } from "yaml";
 import { ConfigError } from "../../../config/errors.js";
 import { parseConfig } from "../../../config/load.js";
-import { root } from "../../../scripts/lib/engine.js";
+import { root } from "../../../cli/engine.js";
 
 const read = (p: string) => readFileSync(join(root, p), "utf8");
 

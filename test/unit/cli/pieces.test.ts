@@ -11,7 +11,7 @@ import { installContext, mergeKubeconfig, userKubeconfigPath } from "../../../cl
 import { endRun, isEngineProcess, ppidFromStat, processesOfRun, RUN_MARKER } from "../../../cli/processes.js";
 import { reachEndpoints, reachText } from "../../../cli/reach.js";
 import { colourOn } from "../../../cli/ui.js";
-import { root } from "../../../scripts/lib/engine.js";
+import { root } from "../../../cli/engine.js";
 
 const stackKubeconfig = [
   "apiVersion: v1",

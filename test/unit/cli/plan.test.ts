@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { stringify } from "yaml";
 import { buildPlan, layerOf, type Plan } from "../../../cli/plan.js";
-import { root } from "../../../scripts/lib/engine.js";
+import { root } from "../../../cli/engine.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kuar-plan-"));
 const piFile = join(dir, "Pulumi.pi.yaml");

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { EXIT, run, version } from "../../../cli/program.js";
 import { createUi } from "../../../cli/ui.js";
-import { root } from "../../../scripts/lib/engine.js";
+import { root } from "../../../cli/engine.js";
 
 async function kuar(...argv: string[]) {
   let stdout = "";

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { test } from "node:test";
-import { root } from "../../../scripts/lib/engine.js";
+import { root } from "../../../cli/engine.js";
 
 const script = `
 import execa from "execa";

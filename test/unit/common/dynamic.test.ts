@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { test } from "node:test";
-import { useMocks } from "../../kit/mocks.js";
+import { useMocks } from "../../../kit/mocks.js";
 
 const mocks = await useMocks();
 const { moduleProvider } = await import("../../../common/dynamic.js");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { useMocks, secretOf } from "../../kit/mocks.js";
+import { useMocks, secretOf } from "../../../kit/mocks.js";
 
 const mocks = await useMocks();
 const { RandomSecret, secretOrGenerated } = await import("../../../common/random-secret.js");

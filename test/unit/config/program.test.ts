@@ -1,7 +1,7 @@
 /** The whole program under mocks: bad config registers nothing; good config flows through the layers. */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { useMocks } from "../../kit/mocks.js";
+import { useMocks } from "../../../kit/mocks.js";
 
 const mocks = await useMocks({
   stack: "broken",

@@ -1,7 +1,7 @@
 /** Walking the composed schema: every field with its path, and config paths resolved back to fields. */
 import type { z } from "zod";
 import { fieldLayers, typeOf } from "../../../config/errors.js";
-import { secretKeys } from "../../../config/schema.js";
+import { secretKeysOf } from "../../../config/schema.js";
 import { baseSchema, kuarSchema } from "../../../schema.js";
 
 export interface Field {
@@ -40,7 +40,7 @@ export function fields(schema: z.ZodType, section: string, skip: ReadonlySet<str
 
 /** Every field kuar's config has: the top level (add-ons, workloads included) and each target's settings. */
 export function allFields(): Field[] {
-  const skip = new Set<string>([...kuarSchema.targets.map((t) => t.name), ...secretKeys]);
+  const skip = new Set<string>([...kuarSchema.targets.map((t) => t.name), ...secretKeysOf(kuarSchema.targets)]);
   return [...fields(baseSchema, "", skip), ...kuarSchema.targets.flatMap((t) => fields(t.settings, t.name))];
 }
 

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { useMocks, type RecordedResource } from "../../kit/mocks.js";
+import { useMocks, type RecordedResource } from "../../../kit/mocks.js";
 import { bare, cloud, metal } from "../bootstrap/capabilities.js";
 import type { ClusterCapabilities } from "../../../providers/contract.js";
 import { sourceProblem } from "../../../config/contracts/index.js";

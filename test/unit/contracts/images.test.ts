@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { loadContracts, sourceProblem, versionOf } from "../../../config/contracts/index.js";
 import { imageContractSchema } from "../../../config/contracts/images/schema.js";
 import { images } from "../../../config/versions.js";
-import { useMocks } from "../../kit/mocks.js";
+import { useMocks } from "../../../kit/mocks.js";
 import { container, deploy, podSpec, secretData, T, type Deployed } from "../workloads/harness.js";
 import { checkPod } from "./image-check.js";
 

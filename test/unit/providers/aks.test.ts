@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parse } from "yaml";
 import type { AksCluster } from "../../../providers/aks/cluster.js";
-import { recordGraph } from "../../kit/graph.js";
-import { secretOf, useMocks, valueOf, type RecordedResource } from "../../kit/mocks.js";
+import { recordGraph } from "../../../kit/graph.js";
+import { secretOf, useMocks, valueOf, type RecordedResource } from "../../../kit/mocks.js";
 
 const SUBSCRIPTION = "00000000-0000-0000-0000-00000000aaaa";
 const TENANT = "11111111-2222-3333-4444-555555555555";

@@ -5,7 +5,7 @@
  * depends on and deletes it before them; `destroyOrder` replays that rule.
  *
  * Import this module before `useMocks()`: it wraps the mock monitor's registerResource.
- * Nothing here is EKS-specific; it is a candidate for test/kit/.
+ * Nothing here is EKS-specific; it is a candidate for kit/.
  */
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks.js";
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ConfigError } from "../../../config/errors.js";
 import { parseObject } from "../../../config/load.js";
-import { useMocks, valueOf } from "../../kit/mocks.js";
+import { useMocks, valueOf } from "../../../kit/mocks.js";
 import { ACCOUNT, invokes } from "./eks-aws.js";
 import { graph } from "./eks-graph.js";
 

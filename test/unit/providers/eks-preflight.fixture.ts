@@ -5,7 +5,7 @@
  * unhandled rejection), which the test runner would count against the test.
  */
 import { parseObject } from "../../../config/load.js";
-import { useMocks } from "../../kit/mocks.js";
+import { useMocks } from "../../../kit/mocks.js";
 import { ACCOUNT, CREATOR, invokes } from "./eks-aws.js";
 
 const mocks = await useMocks({ stack: "prod", invokes });

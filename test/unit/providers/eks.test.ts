@@ -12,7 +12,7 @@ import { ConfigError } from "../../../config/errors.js";
 import { cidrContains } from "../../../config/cidr.js";
 import { parseConfig, parseObject } from "../../../config/load.js";
 import { stackFileConfig } from "../../../config/stack-file.js";
-import { secretOf, useMocks, valueOf } from "../../kit/mocks.js";
+import { secretOf, useMocks, valueOf } from "../../../kit/mocks.js";
 import { ACCOUNT, CREATOR, invokes } from "./eks-aws.js";
 import { graph } from "./eks-graph.js";
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { stringify } from "yaml";
-import { isSecretInput, secretOf, useMocks } from "../../kit/mocks.js";
+import { isSecretInput, secretOf, useMocks } from "../../../kit/mocks.js";
 
 const mocks = await useMocks({ stack: "dev" });
 const { create } = await import("../../../providers/existing/index.js");

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import { recordGraph } from "../../kit/graph.js";
-import { isSecretInput, useMocks, secretOf, valueOf } from "../../kit/mocks.js";
+import { recordGraph } from "../../../kit/graph.js";
+import { isSecretInput, useMocks, secretOf, valueOf } from "../../../kit/mocks.js";
 
 const PROJECT = "kuar-test-123";
 const NETWORKS = `https://www.googleapis.com/compute/v1/projects/${PROJECT}/global/networks`;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { useMocks, valueOf } from "../../kit/mocks.js";
+import { useMocks, valueOf } from "../../../kit/mocks.js";
 
 const mocks = await useMocks({
   outputs: (r) => (r.inputs["kind"] === "kuar:LocalControlPlane" ? { kubeconfig: "kc" } : undefined),
@@ -22,6 +22,11 @@ test("with real nodes, containers run and the node count includes them; the cont
   assert.equal(c.capabilities.runsContainers, true);
   assert.equal(c.capabilities.nodes, 4);
   assert.equal(c.capabilities.dns, false, "bootstrap installs CoreDNS, which then runs on a real node");
+  assert.deepEqual(
+    c.capabilities,
+    target.capabilities({ ...base, realNodes: 2, images }),
+    "the config checks predict what the cluster reports (index.ts refuses to go on otherwise)",
+  );
   await valueOf(c.kubeconfig);
   await mocks.settle();
   const cp = mocks.named("r-control-plane").find((r) => r.inputs["kind"] === "kuar:LocalControlPlane");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { test } from "node:test";
-import { SECRET_KEY, SECRET_SIG, useMocks, secretOf, valueOf } from "../../kit/mocks.js";
+import { SECRET_KEY, SECRET_SIG, useMocks, secretOf, valueOf } from "../../../kit/mocks.js";
 
 const SERVER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const mocks = await useMocks({

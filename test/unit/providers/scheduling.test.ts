@@ -31,7 +31,7 @@ const quietPreflight: PreflightDeps = {
   env: {},
   home: "/nonexistent",
   toolchainReady: () => true,
-  piChecks: async () => [],
+  sshChecks: async () => [],
 };
 
 /** Runs the wizard with these answers and loads the written stack the way the program does. */

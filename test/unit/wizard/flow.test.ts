@@ -36,7 +36,7 @@ const quietPreflight: PreflightDeps = {
   env: {},
   home: "/nonexistent",
   toolchainReady: () => true,
-  piChecks: async (h) => [{ status: "PASS", name: `${h.address} ssh`, detail: "stub" }],
+  sshChecks: async (h) => [{ status: "PASS", name: `${h.address} ssh`, detail: "stub" }],
 };
 
 export function recordingPulumi() {

@@ -1,9 +1,8 @@
 /** Preflight result formatting and the cloud checks, with probes recorded instead of run. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { archCheck, cgroupCheck } from "../../../providers/raspberrypi/preflight.js";
 import {
-  archCheck,
-  cgroupCheck,
   formatChecks,
   preflight,
   probe,

@@ -37,7 +37,7 @@ describe("secrets with the real Pulumi CLI", { skip: reason }, () => {
     const inner = cliPulumi({
       cwd: project,
       env,
-      // The same commands as scripts/lib/engine.ts selectStack, in this temp project.
+      // The same commands as cli/engine.ts selectStack, in this temp project.
       ensureStack: (s) => {
         if (pulumi(["stack", "select", s]).status !== 0)
           assert.equal(pulumi(["stack", "init", s, "--secrets-provider", "passphrase"]).status, 0);

@@ -4,8 +4,8 @@
  * props and options as the SDK saw them, before secrets are unwrapped for the mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { RecordedResource, RecordingMocks } from "../../kit/mocks.js";
-import { SECRET_SIG, valueOf } from "../../kit/mocks.js";
+import type { RecordedResource, RecordingMocks } from "../../../kit/mocks.js";
+import { SECRET_SIG, valueOf } from "../../../kit/mocks.js";
 
 export interface Captured {
   type: string;

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { useMocks } from "../../kit/mocks.js";
+import { useMocks } from "../../../kit/mocks.js";
 import { deploy, podSpec, T } from "./harness.js";
 
 const mocks = await useMocks();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { useMocks } from "../../kit/mocks.js";
+import { useMocks } from "../../../kit/mocks.js";
 import {
   assertLabels,
   assertNotLiteral,

@@ -19,7 +19,7 @@ import {
   stateDir,
   toolchainBinDir,
   toolchainReady,
-} from "../../scripts/lib/engine.js";
+} from "../../cli/engine.js";
 
 /** Why the tier cannot run here, or undefined when it can. */
 export function cannotRun(): string | undefined {

@@ -11,7 +11,7 @@
  * generated per run.
  *
  * Stand-ins, because they cannot exist here: the k3s binary and its install script (supplied
- * through the air-gap bundle, test/ssh/fixtures/k3s-bundle/), and the machine's power cycle: the
+ * through the air-gap bundle, kit/ssh/fixtures/k3s-bundle/), and the machine's power cycle: the
  * hosts' /usr/local/sbin/systemd-run records a reboot request, and the harness "reboots" the host
  * by killing every process in its namespaces, giving it a new boot_id and starting it again.
  */

@@ -7,9 +7,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { toolchain } from "../../config/versions.js";
+import { toolchain } from "../config/versions.js";
 
-export const root = resolve(import.meta.dirname, "..", "..");
+export const root = resolve(import.meta.dirname, "..");
 export const stateDir = join(root, ".kuar");
 
 export function elapsed(start: number): string {

@@ -6,7 +6,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { images as pinnedImages } from "../../config/versions.js";
 import { realNodeProblems, thisHost } from "../../providers/local/host.js";
-import { toolchainBinDir } from "../../scripts/lib/engine.js";
+import { toolchainBinDir } from "../../cli/engine.js";
 import { buildTestImages, missingForImages } from "./images/build.js";
 import type { E2eStack } from "./harness.js";
 
@@ -100,6 +100,35 @@ export function sentinelPrimary(s: E2eStack, fromPod: string, sentinelService: s
     "get-master-addr-by-name",
     masterName,
   ]).split("\n")[0]!;
+}
+
+/**
+ * Deletes the primary's pod (`<set>-0`), then waits for Sentinel (asked from `client`) to report
+ * another primary and for that one to answer as master; returns its host name. Both waits are
+ * bounded: `promoteMs` for the promotion, 30 s for the role.
+ */
+export async function failOver(
+  s: E2eStack,
+  client: string,
+  names: { set: string; sentinelService: string; masterName: string },
+  promoteMs: number,
+): Promise<string> {
+  const { set, sentinelService, masterName } = names;
+  s.kubectl(["delete", "pod", "-n", APPS, `${set}-0`, "--wait=false"]);
+  const promoted = await eventually(
+    "Sentinel to report a new primary",
+    () => {
+      const p = sentinelPrimary(s, client, sentinelService, masterName);
+      return p && !p.startsWith(`${set}-0.`) ? p : undefined;
+    },
+    promoteMs,
+  );
+  await eventually(
+    "the new primary to answer as master",
+    () => (redisCli(s, client, ["-h", promoted, "role"]).startsWith("master") ? true : undefined),
+    30_000,
+  );
+  return promoted;
 }
 
 /** The redis image is a stand-in named like the official one; say so where it matters. */
