@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { moduleProvider } from "../../common/dynamic.js";
 import type { ClusterCapabilities, KubernetesCluster } from "../contract.js";
-import { STORAGE_CLASS } from "./kwok.js";
+import { capabilitiesOf } from "./info.js";
 
 export interface LocalClusterArgs {
   /** kwok cluster name; also the kubeconfig context (`kuar-<name>`). */
@@ -73,16 +73,7 @@ export class LocalCluster extends pulumi.ComponentResource implements Kubernetes
       },
       { parent: this },
     );
-    this.capabilities = {
-      loadBalancer: "none",
-      defaultStorageClass: STORAGE_CLASS,
-      arch: "amd64",
-      dns: false,
-      metricsServer: false,
-      online: false,
-      runsContainers: realNodes > 0,
-      nodes: nodes + realNodes,
-    };
+    this.capabilities = capabilitiesOf(nodes, realNodes);
     this.registerOutputs({ name: this.name, kubeconfig: this.kubeconfig });
   }
 }

@@ -78,6 +78,9 @@ export const extraArgs = (name: string) =>
     // The conventional Service range (kubeadm's), so kube-dns can take 10.96.0.10 as on real clusters.
     `kube-apiserver=service-cluster-ip-range=${SERVICE_CIDR}`,
     `kube-controller-manager=service-cluster-ip-range=${SERVICE_CIDR}`,
+    // The API server dials a node's kubelet (exec, logs) at its InternalIP: real nodes have no
+    // resolvable host name, and simulated ones get a loopback InternalIP (KWOK_NODE_IP).
+    "kube-apiserver=kubelet-preferred-address-types=InternalIP",
     "kwok-controller=manage-all-nodes=false",
     "kwok-controller=manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
   ]);
@@ -101,6 +104,18 @@ export function firstPerComponentFirst(args: string[]): string[] {
   return [...first, ...rest];
 }
 export const STORAGE_CLASS = "standard";
+
+/**
+ * InternalIP of the simulated nodes (kwokctl numbers them up from it). kwokctl v0.8.0's node
+ * template defaults to 192.0.2.1 (kustomize/kwokctl/resource/node.yaml), which may be a real
+ * address on the machine's network; loopback keeps the API server's kubelet dials on this machine.
+ */
+export const KWOK_NODE_IP = "127.0.0.1";
+
+/** `kwokctl scale node` arguments for `nodes` simulated nodes with loopback addresses. */
+export function scaleArgs(nodes: number): string[] {
+  return ["scale", "node", "--replicas", String(nodes), "--param", `.nodeIPs=[${JSON.stringify(KWOK_NODE_IP)}]`];
+}
 
 export interface KwokOptions {
   name: string;
@@ -198,7 +213,7 @@ export class Kwok {
 
   async scale(nodes: number): Promise<void> {
     this.log(`scaling simulated nodes to ${nodes}`);
-    await this.kwokctl("scale", "node", "--replicas", String(nodes));
+    await this.kwokctl(...scaleArgs(nodes));
   }
 
   async stop(): Promise<void> {

@@ -6,8 +6,8 @@
  * namespaces, veths, the bridge, iptables chains, mounts and files.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { cp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { images as pinnedImages } from "../../config/versions.js";
 import { ensureDaemon, pidsMatching, sh, stopDaemon, stopPid, waitFor, type Daemon } from "./daemon.js";
 import { imagePath } from "./host.js";
@@ -25,6 +25,8 @@ import {
   nodeLayout,
   PLACEMENT_POLICY,
   placementManifests,
+  SERVICE_PROXY_NAME,
+  SERVICE_PROXY_NAME_LABEL,
   runRoot,
   stateRoot,
   type RealNodeLayout,
@@ -173,6 +175,17 @@ export class RealNodes {
       localPathManifests(),
     );
     await waitFor("the placement policy to take effect", () => this.placementActive(), 60_000);
+    // kube-proxy would send the kubernetes Service to the API server's advertised address, where
+    // it does not listen (it binds 127.0.0.1); the pod network's own DNAT serves it instead.
+    await this.opts.kwok.kubectl([
+      "label",
+      "service",
+      "kubernetes",
+      "-n",
+      "default",
+      "--overwrite",
+      `${SERVICE_PROXY_NAME_LABEL}=${SERVICE_PROXY_NAME}`,
+    ]);
     for (const d of this.machineDaemons()) await ensureDaemon(d);
     for (const n of this.nodes) {
       await waitFor(
@@ -249,6 +262,17 @@ export class RealNodes {
       for (const ns of spec?.linux?.namespaces ?? []) if (ns.type === "network" && ns.path) paths.push(ns.path);
     }
     return [...new Set(paths)];
+  }
+
+  /** Copies every log of the real nodes and machine services into `dir` (before a remove, to keep them). */
+  async saveLogs(dir: string): Promise<void> {
+    const root = stateRoot(this.opts.cluster);
+    const sources = [join(root, "logs"), ...(await this.knownNodes()).map((n) => join(n.stateDir, "logs"))];
+    for (const src of sources.filter((p) => existsSync(p))) {
+      const dest = join(dir, src === join(root, "logs") ? "machine" : basename(dirname(src)));
+      await mkdir(dest, { recursive: true });
+      await cp(src, dest, { recursive: true });
+    }
   }
 
   /** Stops and removes everything the real nodes made; safe to call when nothing runs. */

@@ -6,6 +6,7 @@ const mocks = await useMocks({
   outputs: (r) => (r.inputs["kind"] === "kuar:LocalControlPlane" ? { kubeconfig: "kc" } : undefined),
 });
 const { target } = await import("../../../providers/local/index.js");
+const { info } = await import("../../../providers/local/info.js");
 
 const ctx = { stack: "dev", ephemeral: false, secrets: {} };
 const base = { clusterName: "kuar-dev", nodes: 2, realNodes: 0, images: {} };
@@ -22,6 +23,8 @@ test("with real nodes, containers run and the node count includes them; the cont
   assert.equal(c.capabilities.runsContainers, true);
   assert.equal(c.capabilities.nodes, 4);
   assert.equal(c.capabilities.dns, false, "bootstrap installs CoreDNS, which then runs on a real node");
+  // The config checks predict capabilities from the settings alone; the program refuses to run when they differ.
+  assert.deepEqual(info.capabilities({ ...base, realNodes: 2, images }), c.capabilities);
   await valueOf(c.kubeconfig);
   await mocks.settle();
   const cp = mocks.named("r-control-plane").find((r) => r.inputs["kind"] === "kuar:LocalControlPlane");
