@@ -9,12 +9,12 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { KUBERNETES_SERVICE_IP } from "./real-node-config.js";
+import { KUBERNETES_SERVICE_IP, SERVICE_CIDR } from "./real-node-config.js";
 import { PROVISIONER_NAME } from "./volumes.js";
 
 const run = promisify(execFile);
 
-export const SERVICE_CIDR = "10.96.0.0/12";
+export { SERVICE_CIDR };
 
 /** Where `npm run toolchain` links its binaries. */
 export function toolchainBin(env: NodeJS.ProcessEnv = process.env): string {

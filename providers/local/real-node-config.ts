@@ -7,6 +7,8 @@ import { join } from "node:path";
 
 /** Pod addresses of all real nodes; node i takes 10.244.i.0/24. Lives on one bridge, never routed off it. */
 export const POD_CIDR = "10.244.0.0/16";
+/** ClusterIPs (kubeadm's conventional range); pods reach them through their node's gateway. */
+export const SERVICE_CIDR = "10.96.0.0/12";
 /** The bridge the real nodes' pods attach to. */
 export const BRIDGE = "kuar0";
 /** Routing table holding the pod CIDR's only routes (the bridge, and unreachable for the rest). */
@@ -92,7 +94,11 @@ export function containerdConfig(n: RealNodeLayout, runc: string, sandboxImage: 
   ].join("\n");
 }
 
-/** The CNI network: a bridge with host-local addresses from the node's /24; no masquerade. */
+/**
+ * The CNI network: a bridge with host-local addresses from the node's /24; no masquerade. Pods get
+ * routes through their gateway to the other nodes' pods and to ClusterIPs, and no default route:
+ * there is nowhere else to go.
+ */
 export function cniConfig(n: RealNodeLayout): string {
   return JSON.stringify(
     {
@@ -108,6 +114,7 @@ export function cniConfig(n: RealNodeLayout): string {
           ipam: {
             type: "host-local",
             ranges: [[{ subnet: n.subnet, gateway: n.gateway }]],
+            routes: [{ dst: POD_CIDR }, { dst: SERVICE_CIDR }],
             dataDir: join(n.stateDir, "ipam"),
           },
         },

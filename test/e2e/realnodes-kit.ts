@@ -2,11 +2,12 @@
  * What the real-node e2e tier and its bench share: whether the tier can run here, the test
  * images, the stack config, and Redis/Sentinel helpers driven through kubectl exec.
  */
+import { spawnSync } from "node:child_process";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { images as pinnedImages } from "../../config/versions.js";
 import { realNodeProblems, thisHost } from "../../providers/local/host.js";
-import { toolchainBinDir } from "../../scripts/lib/engine.js";
+import { root, toolchainBinDir } from "../../scripts/lib/engine.js";
 import { buildTestImages, missingForImages } from "./images/build.js";
 import type { E2eStack } from "./harness.js";
 
@@ -16,6 +17,12 @@ export const KUBE_SRC = join(homedir(), "go", "pkg", "mod", `k8s.io/kubernetes@v
 export function realNodesCannotRun(): string | undefined {
   const problems = realNodeProblems(1, thisHost());
   if (problems.length) return problems.map((p) => `${p.message} (${p.fix.split(". Or ")[0]})`).join("; ");
+  const check = spawnSync("bash", [join(root, "scripts", "toolchain.sh"), "--check", "--with-real-nodes"], {
+    encoding: "utf8",
+  });
+  if (check.status !== 0) {
+    return `the toolchain is not complete for real nodes (${check.stderr.trim() || `toolchain.sh --check exited ${check.status}`}; build them: npm run toolchain -- --with-real-nodes)`;
+  }
   const missing = missingForImages(toolchainBinDir(), KUBE_SRC);
   if (missing.length) {
     return `the test images cannot be built: missing ${missing.join(", ")} (scripts/ci-packages.txt; go mod download k8s.io/kubernetes@v1.34.4)`;

@@ -149,6 +149,8 @@ test("the CNI bridge never masquerades pod traffic off the machine", () => {
   assert.equal(bridge.bridge, "kuar0");
   assert.equal(bridge.ipMasq, false);
   assert.deepEqual(bridge.ipam.ranges, [[{ subnet: "10.244.1.0/24", gateway: "10.244.1.1" }]]);
+  // Without these routes pods reach nothing off their /24: no ClusterIP, no pod of another node.
+  assert.deepEqual(bridge.ipam.routes, [{ dst: "10.244.0.0/16" }, { dst: "10.96.0.0/12" }]);
 });
 
 test("the kubelet serves on its node IP, the gateway on the pod bridge (never loopback), with the settings this machine needs", () => {
