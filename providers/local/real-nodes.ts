@@ -5,7 +5,7 @@
  * before the kubelets start. `remove()` leaves nothing behind: processes, containers, network
  * namespaces, veths, the bridge, iptables chains, mounts and files.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { cp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { images as pinnedImages } from "../../config/versions.js";
@@ -328,7 +328,11 @@ export class RealNodes {
   /** What would stay behind; empty after remove(). */
   async leftovers(): Promise<string[]> {
     const left = await podNetworkLeftovers();
-    for (const p of [stateRoot(this.opts.cluster), runRoot(this.opts.cluster)]) if (existsSync(p)) left.push(p);
+    const roots = [stateRoot(this.opts.cluster), runRoot(this.opts.cluster)];
+    for (const p of roots) if (existsSync(p)) left.push(p);
+    for (const m of mountsUnder(roots[0]!).concat(mountsUnder(roots[1]!))) left.push(`mount ${m}`);
+    // Container processes (pause, CoreDNS, Redis, ...): their root is a rootfs below these directories.
+    for (const pid of pidsWithRootUnder(roots)) left.push(`container process ${pid}`);
     for (const n of this.nodes) for (const pid of pidsMatching([containerdSocket(n)])) left.push(`process ${pid}`);
     for (const n of this.nodes)
       for (const pid of pidsMatching([join(n.stateDir, "kubelet")])) left.push(`process ${pid}`);
@@ -338,12 +342,30 @@ export class RealNodes {
   }
 }
 
-/** Unmounts everything mounted below `dir`, deepest first, so removing it never reaches into a mount. */
-export async function unmountUnder(dir: string): Promise<void> {
-  const mounts = readFileSync("/proc/self/mountinfo", "utf8")
+/** Mount points at or below `dir`, deepest first. */
+export function mountsUnder(dir: string): string[] {
+  return readFileSync("/proc/self/mountinfo", "utf8")
     .split("\n")
     .map((l) => l.split(" ")[4])
     .filter((m): m is string => !!m && (m === dir || m.startsWith(dir + "/")))
     .sort((a, b) => b.length - a.length);
-  for (const m of mounts) await sh("umount", ["-l", m]).catch(() => undefined);
+}
+
+/** Unmounts everything mounted below `dir`, deepest first, so removing it never reaches into a mount. */
+export async function unmountUnder(dir: string): Promise<void> {
+  for (const m of mountsUnder(dir)) await sh("umount", ["-l", m]).catch(() => undefined);
+}
+
+/** Processes whose root directory lies below one of `dirs` (containers of these nodes). */
+export function pidsWithRootUnder(dirs: string[]): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
+    try {
+      const r = readlinkSync(`/proc/${e}/root`);
+      if (dirs.some((d) => r === d || r.startsWith(d + "/"))) out.push(Number(e));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
 }
