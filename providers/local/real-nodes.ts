@@ -5,7 +5,7 @@
  * before the kubelets start. `remove()` leaves nothing behind: processes, containers, network
  * namespaces, veths, the bridge, iptables chains, mounts and files.
  */
-import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { images as pinnedImages } from "../../config/versions.js";
@@ -331,8 +331,8 @@ export class RealNodes {
     const roots = [stateRoot(this.opts.cluster), runRoot(this.opts.cluster)];
     for (const p of roots) if (existsSync(p)) left.push(p);
     for (const m of mountsUnder(roots[0]!).concat(mountsUnder(roots[1]!))) left.push(`mount ${m}`);
-    // Container processes (pause, CoreDNS, Redis, ...): their root is a rootfs below these directories.
-    for (const pid of pidsWithRootUnder(roots)) left.push(`container process ${pid}`);
+    // Container processes (pause, CoreDNS, Redis, ...), found by the overlay their root is.
+    for (const pid of pidsWithOverlayFrom(roots[0]!)) left.push(`container process ${pid}`);
     for (const n of this.nodes) for (const pid of pidsMatching([containerdSocket(n)])) left.push(`process ${pid}`);
     for (const n of this.nodes)
       for (const pid of pidsMatching([join(n.stateDir, "kubelet")])) left.push(`process ${pid}`);
@@ -356,13 +356,19 @@ export async function unmountUnder(dir: string): Promise<void> {
   for (const m of mountsUnder(dir)) await sh("umount", ["-l", m]).catch(() => undefined);
 }
 
-/** Processes whose root directory lies below one of `dirs` (containers of these nodes). */
-export function pidsWithRootUnder(dirs: string[]): number[] {
+/**
+ * Container processes of these nodes: their root mount is an overlay whose layers live below
+ * `dir` (containerd's snapshots). /proc/<pid>/root reads "/" from outside their mount namespace,
+ * so this reads the root line of /proc/<pid>/mountinfo instead.
+ */
+export function pidsWithOverlayFrom(dir: string): number[] {
   const out: number[] = [];
   for (const e of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
     try {
-      const r = readlinkSync(`/proc/${e}/root`);
-      if (dirs.some((d) => r === d || r.startsWith(d + "/"))) out.push(Number(e));
+      const root = readFileSync(`/proc/${e}/mountinfo`, "utf8")
+        .split("\n")
+        .find((l) => l.split(" ")[4] === "/");
+      if (root?.includes(`dir=${dir}/`)) out.push(Number(e));
     } catch {
       // gone, or not ours to read
     }

@@ -428,6 +428,12 @@ describe("a real node's stack on its own (standalone kubelet)", { skip: nodeReas
       "kubelet wrote its chains (so teardown has something to remove)",
     );
 
+    // The leftover check sees the running containers (so an empty list after remove() means something).
+    const running = await remover.leftovers();
+    assert.ok(
+      running.some((l) => l.startsWith("container process")),
+      `leftovers() finds the containers: ${running.join(", ")}`,
+    );
     await remover.remove();
     assert.deepEqual(await remover.leftovers(), []);
     assert.deepEqual(netnsList(), netnsBefore, "network namespaces");
