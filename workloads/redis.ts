@@ -73,7 +73,7 @@ export function redisStartScript(): string {
     ...findPrimary,
     "conf=/run/redis/redis.conf",
     // Not cp: it would copy the ConfigMap's mode (0555), and the appends below, and a restart's copy, fail.
-    "cat /etc/kuar/redis.conf > $conf",
+    "sed '' /etc/kuar/redis.conf > $conf",
     `printf 'requirepass "%s"\\nmasterauth "%s"\\nreplica-announce-ip %s\\n' "$pw" "$pw" "$self" >> $conf`,
     `if [ "$primary" != "$self" ]; then printf 'replicaof %s ${PORT}\\n' "$primary" >> $conf; fi`,
     "exec redis-server $conf",
