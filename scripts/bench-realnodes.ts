@@ -8,8 +8,10 @@
 import { pathToFileURL } from "node:url";
 import { createStack } from "../test/e2e/harness.js";
 import {
+  DESTROY_MINUTES,
   eventually,
   pods,
+  pulumiBounded,
   realNodesCannotRun,
   realNodesConfig,
   redisCli,
@@ -18,6 +20,7 @@ import {
   sentinelPrimary,
   SERVER,
   testImages,
+  UP_MINUTES,
 } from "../test/e2e/realnodes-kit.js";
 
 const ready = (p: { status: { conditions?: { type: string; status: string }[] } }) =>
@@ -40,7 +43,7 @@ export async function benchRealNodes(): Promise<void> {
   const s = createStack(realNodesConfig(1, images), "bench-real");
   try {
     const t0 = Date.now();
-    const up = await s.pulumiAsync(["up", "--yes", "--non-interactive", "--skip-preview"]);
+    const up = await pulumiBounded(s, ["up", "--yes", "--non-interactive", "--skip-preview"], UP_MINUTES);
     if (up.status !== 0) throw new Error(`up failed:\n${up.stdout}`);
     const upDone = (Date.now() - t0) / 1000;
     await eventually(
@@ -91,7 +94,7 @@ export async function benchRealNodes(): Promise<void> {
       `| failover: primary pod deleted -> promoted replica answers as master (median of ${times.length}; ${times.map(f).join(", ")}) | ${f(median(times))} |`,
     );
   } finally {
-    await s.pulumiAsync(["destroy", "--yes", "--non-interactive", "--skip-preview"]);
+    await pulumiBounded(s, ["destroy", "--yes", "--non-interactive", "--skip-preview"], DESTROY_MINUTES);
     s.remove();
   }
 }

@@ -2,7 +2,7 @@
  * What the real-node e2e tier and its bench share: whether the tier can run here, the test
  * images, the stack config, and Redis/Sentinel helpers driven through kubectl exec.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { images as pinnedImages } from "../../config/versions.js";
@@ -62,6 +62,48 @@ export const SENTINEL = "app.kubernetes.io/name=redis,app.kubernetes.io/componen
 /** redis-cli in a pod (REDISCLI_AUTH is set there, so the password never appears here). */
 export function redisCli(s: E2eStack, pod: string, args: string[]): string {
   return s.kubectl(["exec", "-n", APPS, pod, "--", "redis-cli", ...args]).trim();
+}
+
+/** Minutes a real-node `up` or `destroy` may take before it is interrupted (normally 3 and 1 to 2). */
+export const UP_MINUTES = 20;
+export const DESTROY_MINUTES = 10;
+
+/**
+ * pulumi on the stack without blocking the event loop, interrupted (SIGINT, then SIGKILL a minute
+ * later) after `minutes`, so a hung engine fails the run instead of holding CI.
+ */
+export function pulumiBounded(
+  s: E2eStack,
+  args: string[],
+  minutes: number,
+): Promise<{ status: number; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("pulumi", [...args, "--stack", s.name], {
+      cwd: root,
+      env: s.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    let kill: NodeJS.Timeout | undefined;
+    const stop = setTimeout(() => {
+      out += `\n[interrupted: pulumi ${args[0]} ran longer than ${minutes} minutes]\n`;
+      child.kill("SIGINT");
+      kill = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    }, minutes * 60_000);
+    let done = false;
+    const finish = (code: number | null) => {
+      if (done) return;
+      done = true;
+      clearTimeout(stop);
+      if (kill) clearTimeout(kill);
+      resolve({ status: code ?? 1, stdout: out });
+    };
+    child.on("close", finish);
+    // Its plugins may keep the output pipes open after pulumi itself exited.
+    child.on("exit", (code) => setTimeout(() => finish(code), 5_000).unref());
+  });
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -29,8 +29,10 @@ import { toolchainBinDir } from "../../scripts/lib/engine.js";
 import { cannotRun, createStack, seconds, type E2eStack } from "./harness.js";
 import {
   APPS,
+  DESTROY_MINUTES,
   eventually,
   pods,
+  pulumiBounded,
   realNodesCannotRun,
   realNodesConfig,
   redisCli,
@@ -40,6 +42,7 @@ import {
   SERVER,
   testImages,
   type Pod,
+  UP_MINUTES,
 } from "./realnodes-kit.js";
 
 // Runs wherever real nodes can (root, Linux, the Debian packages, the toolchain's real-node
@@ -90,16 +93,16 @@ describe("real nodes on the local target", { skip: reason }, () => {
   });
   after(async () => {
     if (!s) return;
-    s.pulumi(["destroy", "--yes", "--non-interactive"]);
+    await pulumiBounded(s, ["destroy", "--yes", "--non-interactive"], DESTROY_MINUTES);
     // Whatever a failed step left outside the stack's state: this stack's own nodes, by name.
     await realNodesOf(s.clusterName).remove();
     s.remove();
     console.log(`# real-node e2e timings (s): ${JSON.stringify(timings)}`);
   });
 
-  test("up brings real nodes up beside the kwok node and deploys onto both", () => {
+  test("up brings real nodes up beside the kwok node and deploys onto both", async () => {
     const t = Date.now();
-    const r = s.pulumi(["up", "--yes", "--non-interactive"]);
+    const r = await pulumiBounded(s, ["up", "--yes", "--non-interactive"], UP_MINUTES);
     timings["up"] = seconds(t);
     assert.equal(r.status, 0, r.stdout);
     const nodes = JSON.parse(s.kubectl(["get", "nodes", "-o", "json"])).items as {
@@ -299,7 +302,7 @@ describe("real nodes on the local target", { skip: reason }, () => {
 
   test("destroy leaves nothing: no processes, chains, bridge, veths, network namespaces or files", async () => {
     const t = Date.now();
-    const r = s.pulumi(["destroy", "--yes", "--non-interactive"]);
+    const r = await pulumiBounded(s, ["destroy", "--yes", "--non-interactive"], DESTROY_MINUTES);
     timings["destroy"] = seconds(t);
     assert.equal(r.status, 0, r.stdout);
     assert.deepEqual(await realNodesOf(s.clusterName).leftovers(), []);
