@@ -73,7 +73,8 @@ export function redisStartScript(): string {
     "set -eu",
     ...findPrimary,
     "conf=/run/redis/redis.conf",
-    "cp /etc/kuar/redis.conf $conf",
+    // Not cp: it would copy the ConfigMap's mode (0555), and the appends below, and a restart's copy, fail.
+    "sed '' /etc/kuar/redis.conf > $conf",
     `printf 'requirepass "%s"\\nmasterauth "%s"\\nreplica-announce-ip %s\\n' "$pw" "$pw" "$self" >> $conf`,
     `if [ "$primary" != "$self" ]; then printf 'replicaof %s ${PORT}\\n' "$primary" >> $conf; fi`,
     "exec redis-server $conf",

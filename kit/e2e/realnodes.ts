@@ -2,11 +2,12 @@
  * What the real-node e2e tier and its bench share: whether the tier can run here, the test
  * images, the stack config, and Redis/Sentinel helpers driven through kubectl exec.
  */
+import { spawn, spawnSync } from "node:child_process";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { images as pinnedImages } from "../../config/versions.js";
 import { realNodeProblems, thisHost } from "../../providers/local/host.js";
-import { toolchainBinDir } from "../../cli/engine.js";
+import { root, toolchainBinDir } from "../../cli/engine.js";
 import { buildTestImages, missingForImages } from "./images/build.js";
 import type { E2eStack } from "./harness.js";
 
@@ -16,6 +17,12 @@ export const KUBE_SRC = join(homedir(), "go", "pkg", "mod", `k8s.io/kubernetes@v
 export function realNodesCannotRun(): string | undefined {
   const problems = realNodeProblems(1, thisHost());
   if (problems.length) return problems.map((p) => `${p.message} (${p.fix.split(". Or ")[0]})`).join("; ");
+  const check = spawnSync("bash", [join(root, "scripts", "toolchain.sh"), "--check", "--with-real-nodes"], {
+    encoding: "utf8",
+  });
+  if (check.status !== 0) {
+    return `the toolchain is not complete for real nodes (${check.stderr.trim() || `toolchain.sh --check exited ${check.status}`}; build them: npm run toolchain -- --with-real-nodes)`;
+  }
   const missing = missingForImages(toolchainBinDir(), KUBE_SRC);
   if (missing.length) {
     return `the test images cannot be built: missing ${missing.join(", ")} (scripts/ci-packages.txt; go mod download k8s.io/kubernetes@v1.34.4)`;
@@ -55,6 +62,48 @@ export const SENTINEL = "app.kubernetes.io/name=redis,app.kubernetes.io/componen
 /** redis-cli in a pod (REDISCLI_AUTH is set there, so the password never appears here). */
 export function redisCli(s: E2eStack, pod: string, args: string[]): string {
   return s.kubectl(["exec", "-n", APPS, pod, "--", "redis-cli", ...args]).trim();
+}
+
+/** Minutes a real-node `up` or `destroy` may take before it is interrupted (normally 3 and 1 to 2). */
+export const UP_MINUTES = 20;
+export const DESTROY_MINUTES = 10;
+
+/**
+ * pulumi on the stack without blocking the event loop, interrupted (SIGINT, then SIGKILL a minute
+ * later) after `minutes`, so a hung engine fails the run instead of holding CI.
+ */
+export function pulumiBounded(
+  s: E2eStack,
+  args: string[],
+  minutes: number,
+): Promise<{ status: number; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("pulumi", [...args, "--stack", s.name], {
+      cwd: root,
+      env: s.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    let kill: NodeJS.Timeout | undefined;
+    const stop = setTimeout(() => {
+      out += `\n[interrupted: pulumi ${args[0]} ran longer than ${minutes} minutes]\n`;
+      child.kill("SIGINT");
+      kill = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    }, minutes * 60_000);
+    let done = false;
+    const finish = (code: number | null) => {
+      if (done) return;
+      done = true;
+      clearTimeout(stop);
+      if (kill) clearTimeout(kill);
+      resolve({ status: code ?? 1, stdout: out });
+    };
+    child.on("close", finish);
+    // Its plugins may keep the output pipes open after pulumi itself exited.
+    child.on("exit", (code) => setTimeout(() => finish(code), 5_000).unref());
+  });
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -113,13 +162,14 @@ export async function failOver(
   names: { set: string; sentinelService: string; masterName: string },
   promoteMs: number,
 ): Promise<string> {
-  const { set, sentinelService, masterName } = names;
-  s.kubectl(["delete", "pod", "-n", APPS, `${set}-0`, "--wait=false"]);
+  const { sentinelService, masterName } = names;
+  const old = sentinelPrimary(s, client, sentinelService, masterName);
+  s.kubectl(["delete", "pod", "-n", APPS, old.split(".")[0]!, "--wait=false"]);
   const promoted = await eventually(
     "Sentinel to report a new primary",
     () => {
       const p = sentinelPrimary(s, client, sentinelService, masterName);
-      return p && !p.startsWith(`${set}-0.`) ? p : undefined;
+      return p && p !== old ? p : undefined;
     },
     promoteMs,
   );

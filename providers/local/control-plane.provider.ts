@@ -1,6 +1,10 @@
 /** LocalControlPlane's dynamic provider (loaded by common/dynamic.ts at run time). */
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { Kwok } from "./kwok.js";
+import { stateRoot } from "./real-node-config.js";
 import { RealNodes } from "./real-nodes.js";
 
 export interface ControlPlaneInputs {
@@ -26,10 +30,47 @@ async function ensure(inputs: ControlPlaneInputs, kwok: Kwok): Promise<void> {
   await realNodesOf(inputs, kwok).ensure();
 }
 
+/** What a failed create takes down again: only what that create itself made. */
+export interface Made {
+  controlPlane?: { delete(): Promise<void> };
+  realNodes?: { saveLogs(dir: string): Promise<void>; remove(): Promise<void> };
+}
+
+/**
+ * A create that fails leaves nothing in the stack's state, so `destroy` could never reach what it
+ * started (processes, the pod bridge, iptables chains): take it down here, keeping the real
+ * nodes' logs in `logsDir`, and return the error to raise, saying so.
+ */
+export async function rollBackCreate(error: unknown, made: Made, logsDir: string): Promise<Error> {
+  const steps: string[] = [];
+  if (made.realNodes) {
+    await made.realNodes.saveLogs(logsDir).catch(() => undefined);
+    await made.realNodes.remove().catch((e: unknown) => steps.push(`removing the real nodes failed: ${String(e)}`));
+  }
+  await made.controlPlane
+    ?.delete()
+    .catch((e: unknown) => steps.push(`deleting the control plane failed: ${String(e)}`));
+  const what = [made.realNodes && "real nodes", made.controlPlane && "control plane"].filter(Boolean).join(" and ");
+  const message = error instanceof Error ? error.message : String(error);
+  const tail = what
+    ? ` Rolled back the ${what} this create started (the stack's state holds none of it)${made.realNodes ? `; their logs are in ${logsDir}` : ""}.`
+    : "";
+  return new Error(`${message}.${tail}${steps.length ? ` ${steps.join("; ")}` : ""}`, { cause: error });
+}
+
 export const provider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: ControlPlaneInputs) {
     const kwok = kwokOf(inputs);
-    await ensure(inputs, kwok);
+    const nodes = realNodesOf(inputs, kwok);
+    const made: Made = {
+      controlPlane: kwok.exists() ? undefined : kwok,
+      realNodes: (inputs.realNodes ?? 0) > 0 && !existsSync(stateRoot(inputs.clusterName)) ? nodes : undefined,
+    };
+    try {
+      await ensure(inputs, kwok);
+    } catch (e) {
+      throw await rollBackCreate(e, made, join(homedir(), ".cache", "kuar", "logs", inputs.clusterName));
+    }
     return { id: inputs.clusterName, outs: await outputs(inputs, kwok) };
   },
 

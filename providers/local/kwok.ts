@@ -10,12 +10,12 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { settledComponents } from "./kwok-health.js";
-import { KUBERNETES_SERVICE_IP } from "./real-node-config.js";
+import { KUBERNETES_SERVICE_IP, SERVICE_CIDR } from "./real-node-config.js";
 import { PROVISIONER_NAME } from "./volumes.js";
 
 const run = promisify(execFile);
 
-export const SERVICE_CIDR = "10.96.0.0/12";
+export { SERVICE_CIDR };
 
 /** Where `npm run toolchain` links its binaries. */
 export function toolchainBin(env: NodeJS.ProcessEnv = process.env): string {
@@ -79,6 +79,9 @@ export const extraArgs = (name: string) =>
     // The conventional Service range (kubeadm's), so kube-dns can take 10.96.0.10 as on real clusters.
     `kube-apiserver=service-cluster-ip-range=${SERVICE_CIDR}`,
     `kube-controller-manager=service-cluster-ip-range=${SERVICE_CIDR}`,
+    // The API server dials a node's kubelet (exec, logs) at its InternalIP: real nodes have no
+    // resolvable host name, and simulated ones get a loopback InternalIP (KWOK_NODE_IP).
+    "kube-apiserver=kubelet-preferred-address-types=InternalIP",
     "kwok-controller=manage-all-nodes=false",
     "kwok-controller=manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
   ]);
@@ -102,6 +105,18 @@ export function firstPerComponentFirst(args: string[]): string[] {
   return [...first, ...rest];
 }
 export const STORAGE_CLASS = "standard";
+
+/**
+ * InternalIP of the simulated nodes (kwokctl numbers them up from it). kwokctl v0.8.0's node
+ * template defaults to 192.0.2.1 (kustomize/kwokctl/resource/node.yaml), which may be a real
+ * address on the machine's network; loopback keeps the API server's kubelet dials on this machine.
+ */
+export const KWOK_NODE_IP = "127.0.0.1";
+
+/** `kwokctl scale node` arguments for `nodes` simulated nodes with loopback addresses. */
+export function scaleArgs(nodes: number): string[] {
+  return ["scale", "node", "--replicas", String(nodes), "--param", `.nodeIPs=[${JSON.stringify(KWOK_NODE_IP)}]`];
+}
 
 export interface KwokOptions {
   name: string;
@@ -215,7 +230,7 @@ export class Kwok {
 
   async scale(nodes: number): Promise<void> {
     this.log(`scaling simulated nodes to ${nodes}`);
-    await this.kwokctl("scale", "node", "--replicas", String(nodes));
+    await this.kwokctl(...scaleArgs(nodes));
   }
 
   async stop(): Promise<void> {

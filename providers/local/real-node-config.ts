@@ -7,6 +7,8 @@ import { join } from "node:path";
 
 /** Pod addresses of all real nodes; node i takes 10.244.i.0/24. Lives on one bridge, never routed off it. */
 export const POD_CIDR = "10.244.0.0/16";
+/** ClusterIPs (kubeadm's conventional range); pods reach them through their node's gateway. */
+export const SERVICE_CIDR = "10.96.0.0/12";
 /** The bridge the real nodes' pods attach to. */
 export const BRIDGE = "kuar0";
 /** Routing table holding the pod CIDR's only routes (the bridge, and unreachable for the rest). */
@@ -17,6 +19,10 @@ export const KUBERNETES_SERVICE_IP = "10.96.0.1";
 export const CLUSTER_DNS = "10.96.0.10";
 /** The label the admission policy selects real nodes by; kwokctl labels its nodes `type: kwok`. */
 export const REAL_NODE_LABEL = "kuar.dev/node";
+/** kube-proxy skips Services carrying this label (cmd/kube-proxy/app/server.go, v1.34.4). */
+export const SERVICE_PROXY_NAME_LABEL = "service.kubernetes.io/service-proxy-name";
+/** Its value on the kubernetes Service, which the pod network's DNAT (pod-network.ts) serves. */
+export const SERVICE_PROXY_NAME = "kuar-pod-network";
 export const KWOK_NODE_LABEL = "type";
 
 export interface RealNodeLayout {
@@ -88,7 +94,11 @@ export function containerdConfig(n: RealNodeLayout, runc: string, sandboxImage: 
   ].join("\n");
 }
 
-/** The CNI network: a bridge with host-local addresses from the node's /24; no masquerade. */
+/**
+ * The CNI network: a bridge with host-local addresses from the node's /24; no masquerade. Pods get
+ * routes through their gateway to the other nodes' pods and to ClusterIPs, and no default route:
+ * there is nowhere else to go.
+ */
 export function cniConfig(n: RealNodeLayout): string {
   return JSON.stringify(
     {
@@ -104,6 +114,7 @@ export function cniConfig(n: RealNodeLayout): string {
           ipam: {
             type: "host-local",
             ranges: [[{ subnet: n.subnet, gateway: n.gateway }]],
+            routes: [{ dst: POD_CIDR }, { dst: SERVICE_CIDR }],
             dataDir: join(n.stateDir, "ipam"),
           },
         },
@@ -114,13 +125,17 @@ export function cniConfig(n: RealNodeLayout): string {
   );
 }
 
-/** kubelet settings for this machine (cgroup v1, no swap limits, no QoS cgroups), loopback only. */
+/**
+ * kubelet settings for this machine (cgroup v1, no swap limits, no QoS cgroups). It serves on the
+ * node's gateway address on the pod bridge (its node IP, which the API server dials for exec and
+ * logs; kubelet refuses a loopback node IP and then reports no address at all), health on 127.0.0.1.
+ */
 export function kubeletConfig(n: RealNodeLayout, caFile: string, resolvConf: string): string {
   return JSON.stringify(
     {
       apiVersion: "kubelet.config.k8s.io/v1beta1",
       kind: "KubeletConfiguration",
-      address: "127.0.0.1",
+      address: n.gateway,
       port: n.kubeletPort,
       readOnlyPort: 0,
       healthzBindAddress: "127.0.0.1",
@@ -153,7 +168,7 @@ export function kubeletArgs(n: RealNodeLayout, configFile: string, kubeconfig: s
     `--config=${configFile}`,
     `--kubeconfig=${kubeconfig}`,
     `--hostname-override=${n.name}`,
-    "--node-ip=127.0.0.1",
+    `--node-ip=${n.gateway}`,
     `--root-dir=${join(n.stateDir, "kubelet")}`,
     `--cert-dir=${join(n.stateDir, "kubelet", "pki")}`,
     `--node-labels=${REAL_NODE_LABEL}=real`,
@@ -198,6 +213,14 @@ export function imageAliases(ref: string): string[] {
 
 export const PLACEMENT_POLICY = "kuar-real-node-placement";
 
+/** CEL for a JSON patch adding `key: value` to the pod's nodeSelector, keeping the keys already there. */
+export function nodeSelectorPatch(key: string, value: string): string {
+  const escaped = key.replaceAll("~", "~0").replaceAll("/", "~1");
+  const entry = `JSONPatch{op: "add", path: ${JSON.stringify(`/spec/nodeSelector/${escaped}`)}, value: ${JSON.stringify(value)}}`;
+  const whole = `JSONPatch{op: "add", path: "/spec/nodeSelector", value: {${JSON.stringify(key)}: ${JSON.stringify(value)}}}`;
+  return `(has(object.spec.nodeSelector) ? [${entry}] : [${whole}])`;
+}
+
 /**
  * A MutatingAdmissionPolicy (admissionregistration.k8s.io/v1beta1) placing each new pod that no
  * one placed yet: on a real node when every image it runs was imported there, else on a kwok node.
@@ -222,11 +245,11 @@ export function placementManifests(images: string[]): string {
       reinvocationPolicy: "Never",
       mutations: [
         {
-          patchType: "ApplyConfiguration",
-          applyConfiguration: {
-            expression:
-              `${allKnown} ? Object{spec: Object.spec{nodeSelector: {${JSON.stringify(REAL_NODE_LABEL)}: "real"}}}` +
-              ` : Object{spec: Object.spec{nodeSelector: {${JSON.stringify(KWOK_NODE_LABEL)}: "kwok"}}}`,
+          // A JSON patch, not an ApplyConfiguration: the API server refuses apply-style mutation of
+          // pod.spec.nodeSelector, an atomic map (k8s.io/api v0.34.4 core/v1 types.go, +mapType=atomic).
+          patchType: "JSONPatch",
+          jsonPatch: {
+            expression: `${allKnown} ? ${nodeSelectorPatch(REAL_NODE_LABEL, "real")} : ${nodeSelectorPatch(KWOK_NODE_LABEL, "kwok")}`,
           },
         },
       ],

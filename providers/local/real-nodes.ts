@@ -5,9 +5,9 @@
  * before the kubelets start. `remove()` leaves nothing behind: processes, containers, network
  * namespaces, veths, the bridge, iptables chains, mounts and files.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { cp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { images as pinnedImages } from "../../config/versions.js";
 import { ensureDaemon, pidsMatching, sh, stopDaemon, stopPid, waitFor, type Daemon } from "./daemon.js";
 import { imagePath } from "./host.js";
@@ -25,6 +25,8 @@ import {
   nodeLayout,
   PLACEMENT_POLICY,
   placementManifests,
+  SERVICE_PROXY_NAME,
+  SERVICE_PROXY_NAME_LABEL,
   runRoot,
   stateRoot,
   type RealNodeLayout,
@@ -173,6 +175,17 @@ export class RealNodes {
       localPathManifests(),
     );
     await waitFor("the placement policy to take effect", () => this.placementActive(), 60_000);
+    // kube-proxy would send the kubernetes Service to the API server's advertised address, where
+    // it does not listen (it binds 127.0.0.1); the pod network's own DNAT serves it instead.
+    await this.opts.kwok.kubectl([
+      "label",
+      "service",
+      "kubernetes",
+      "-n",
+      "default",
+      "--overwrite",
+      `${SERVICE_PROXY_NAME_LABEL}=${SERVICE_PROXY_NAME}`,
+    ]);
     for (const d of this.machineDaemons()) await ensureDaemon(d);
     for (const n of this.nodes) {
       await waitFor(
@@ -251,6 +264,17 @@ export class RealNodes {
     return [...new Set(paths)];
   }
 
+  /** Copies every log of the real nodes and machine services into `dir` (before a remove, to keep them). */
+  async saveLogs(dir: string): Promise<void> {
+    const root = stateRoot(this.opts.cluster);
+    const sources = [join(root, "logs"), ...(await this.knownNodes()).map((n) => join(n.stateDir, "logs"))];
+    for (const src of sources.filter((p) => existsSync(p))) {
+      const dest = join(dir, src === join(root, "logs") ? "machine" : basename(dirname(src)));
+      await mkdir(dest, { recursive: true });
+      await cp(src, dest, { recursive: true });
+    }
+  }
+
   /** Stops and removes everything the real nodes made; safe to call when nothing runs. */
   async remove(): Promise<void> {
     const cluster = this.opts.cluster;
@@ -304,7 +328,11 @@ export class RealNodes {
   /** What would stay behind; empty after remove(). */
   async leftovers(): Promise<string[]> {
     const left = await podNetworkLeftovers();
-    for (const p of [stateRoot(this.opts.cluster), runRoot(this.opts.cluster)]) if (existsSync(p)) left.push(p);
+    const roots = [stateRoot(this.opts.cluster), runRoot(this.opts.cluster)];
+    for (const p of roots) if (existsSync(p)) left.push(p);
+    for (const m of mountsUnder(roots[0]!).concat(mountsUnder(roots[1]!))) left.push(`mount ${m}`);
+    // Container processes (pause, CoreDNS, Redis, ...), found by the overlay their root is.
+    for (const pid of pidsWithOverlayFrom(roots[0]!)) left.push(`container process ${pid}`);
     for (const n of this.nodes) for (const pid of pidsMatching([containerdSocket(n)])) left.push(`process ${pid}`);
     for (const n of this.nodes)
       for (const pid of pidsMatching([join(n.stateDir, "kubelet")])) left.push(`process ${pid}`);
@@ -314,12 +342,36 @@ export class RealNodes {
   }
 }
 
-/** Unmounts everything mounted below `dir`, deepest first, so removing it never reaches into a mount. */
-export async function unmountUnder(dir: string): Promise<void> {
-  const mounts = readFileSync("/proc/self/mountinfo", "utf8")
+/** Mount points at or below `dir`, deepest first. */
+export function mountsUnder(dir: string): string[] {
+  return readFileSync("/proc/self/mountinfo", "utf8")
     .split("\n")
     .map((l) => l.split(" ")[4])
     .filter((m): m is string => !!m && (m === dir || m.startsWith(dir + "/")))
     .sort((a, b) => b.length - a.length);
-  for (const m of mounts) await sh("umount", ["-l", m]).catch(() => undefined);
+}
+
+/** Unmounts everything mounted below `dir`, deepest first, so removing it never reaches into a mount. */
+export async function unmountUnder(dir: string): Promise<void> {
+  for (const m of mountsUnder(dir)) await sh("umount", ["-l", m]).catch(() => undefined);
+}
+
+/**
+ * Container processes of these nodes: their root mount is an overlay whose layers live below
+ * `dir` (containerd's snapshots). /proc/<pid>/root reads "/" from outside their mount namespace,
+ * so this reads the root line of /proc/<pid>/mountinfo instead.
+ */
+export function pidsWithOverlayFrom(dir: string): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
+    try {
+      const root = readFileSync(`/proc/${e}/mountinfo`, "utf8")
+        .split("\n")
+        .find((l) => l.split(" ")[4] === "/");
+      if (root?.includes(`dir=${dir}/`)) out.push(Number(e));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return out;
 }

@@ -12,15 +12,18 @@ import {
   TOOLCHAIN_PROGRAMS,
   type HostView,
 } from "../../../providers/local/host.js";
-import { extraArgs, kwokctlConfig, storageClassManifest } from "../../../providers/local/kwok.js";
+import { rollBackCreate } from "../../../providers/local/control-plane.provider.js";
+import { extraArgs, kwokctlConfig, scaleArgs, storageClassManifest } from "../../../providers/local/kwok.js";
 import { chainRemovals, JUMPS, kuarRules, ownedChain, splitRule } from "../../../providers/local/pod-network.js";
 import {
   cniConfig,
   containerdConfig,
   imageAliases,
+  kubeletArgs,
   kubeletConfig,
   kubeProxyConfig,
   nodeLayout,
+  nodeSelectorPatch,
   placementManifests,
 } from "../../../providers/local/real-node-config.js";
 import { localSettings } from "../../../providers/local/schema.js";
@@ -147,11 +150,15 @@ test("the CNI bridge never masquerades pod traffic off the machine", () => {
   assert.equal(bridge.bridge, "kuar0");
   assert.equal(bridge.ipMasq, false);
   assert.deepEqual(bridge.ipam.ranges, [[{ subnet: "10.244.1.0/24", gateway: "10.244.1.1" }]]);
+  // Without these routes pods reach nothing off their /24: no ClusterIP, no pod of another node.
+  assert.deepEqual(bridge.ipam.routes, [{ dst: "10.244.0.0/16" }, { dst: "10.96.0.0/12" }]);
 });
 
-test("the kubelet binds 127.0.0.1 with the settings this machine needs", () => {
+test("the kubelet serves on its node IP, the gateway on the pod bridge (never loopback), with the settings this machine needs", () => {
   const k = JSON.parse(kubeletConfig(n1, "/ca.crt", "/etc/resolv.conf"));
-  assert.equal(k.address, "127.0.0.1");
+  // kubelet rejects a loopback node IP ("nodeIP can't be loopback address") and then reports no address.
+  assert.equal(k.address, "10.244.1.1");
+  assert.ok(kubeletArgs(n1, "/k.json", "/kc").includes("--node-ip=10.244.1.1"));
   assert.equal(k.healthzBindAddress, "127.0.0.1");
   assert.equal(k.readOnlyPort, 0);
   assert.equal(k.cgroupDriver, "cgroupfs");
@@ -189,15 +196,31 @@ test("the placement policy sends pods with only imported images to real nodes, t
   assert.equal(policy.kind, "MutatingAdmissionPolicy");
   assert.equal(policy.apiVersion, "admissionregistration.k8s.io/v1beta1");
   assert.equal(binding.spec.policyName, policy.metadata.name);
-  const expr: string = policy.spec.mutations[0].applyConfiguration.expression;
+  // pod.spec.nodeSelector is an atomic map: the API server rejects an ApplyConfiguration of it.
+  assert.equal(policy.spec.mutations[0].patchType, "JSONPatch");
+  const expr: string = policy.spec.mutations[0].jsonPatch.expression;
   assert.match(expr, /"docker\.io\/library\/redis:8\.2\.3-alpine"/);
   assert.match(expr, /initContainers/);
-  assert.match(expr, /\? Object\{spec: Object\.spec\{nodeSelector: \{"kuar\.dev\/node": "real"\}\}\}/);
-  assert.match(expr, /: Object\{spec: Object\.spec\{nodeSelector: \{"type": "kwok"\}\}\}$/);
+  assert.ok(expr.includes(`? ${nodeSelectorPatch("kuar.dev/node", "real")} : ${nodeSelectorPatch("type", "kwok")}`));
   assert.match(policy.spec.matchConditions[0].expression, /nodeName/);
 });
 
+test("the nodeSelector patch adds one key to a selector already there, or the whole selector, escaping '/'", () => {
+  assert.equal(
+    nodeSelectorPatch("kuar.dev/node", "real"),
+    '(has(object.spec.nodeSelector) ? [JSONPatch{op: "add", path: "/spec/nodeSelector/kuar.dev~1node", value: "real"}]' +
+      ' : [JSONPatch{op: "add", path: "/spec/nodeSelector", value: {"kuar.dev/node": "real"}}])',
+  );
+});
+
 // --- control plane ------------------------------------------------------------------------------
+
+test("the API server dials kubelets at their InternalIP, which is loopback for simulated nodes", () => {
+  // Real nodes' host names resolve nowhere; kwokctl's default simulated InternalIP (192.0.2.1) may be
+  // a real address on the machine's network.
+  assert.ok(extraArgs("kuar-x").includes("kube-apiserver=kubelet-preferred-address-types=InternalIP"));
+  assert.deepEqual(scaleArgs(3), ["scale", "node", "--replicas", "3", "--param", '.nodeIPs=["127.0.0.1"]']);
+});
 
 test("kwok manages only the nodes kwokctl made, and the API server serves MutatingAdmissionPolicy", () => {
   const args = extraArgs("kuar-x");
@@ -235,6 +258,7 @@ test("kwokctl accepts the extra args: each component's first flag comes first, s
     "kubelet-client-certificate",
     "kubelet-client-key",
     "service-cluster-ip-range",
+    "kubelet-preferred-address-types",
   ]);
   assert.deepEqual(groups.get("kube-controller-manager"), ["enable-hostpath-provisioner", "service-cluster-ip-range"]);
   assert.deepEqual(groups.get("kwok-controller"), ["manage-all-nodes", "manage-nodes-with-annotation-selector"]);
@@ -302,4 +326,41 @@ test("teardown removes jumps into kubelet's, kube-proxy's and kuar's chains, the
 
 test("a saved rule with a quoted comment splits back into argv", () => {
   assert.deepEqual(splitRule('-m comment --comment "a b" -j X'), ["-m", "comment", "--comment", "a b", "-j", "X"]);
+});
+
+// --- a failed create --------------------------------------------------------------------------
+
+function fakes() {
+  const calls: string[] = [];
+  return {
+    calls,
+    controlPlane: { delete: async () => void calls.push("delete control plane") },
+    realNodes: {
+      saveLogs: async (dir: string) => void calls.push(`save logs ${dir}`),
+      remove: async () => void calls.push("remove real nodes"),
+    },
+  };
+}
+
+test("a failed create takes down the real nodes (logs kept first), then the control plane it made, and says so", async () => {
+  const f = fakes();
+  const err = await rollBackCreate(new Error("timed out waiting for node x"), f, "/logs/c");
+  assert.deepEqual(f.calls, ["save logs /logs/c", "remove real nodes", "delete control plane"]);
+  assert.match(err.message, /^timed out waiting for node x\. Rolled back the real nodes and control plane/);
+  assert.match(err.message, /their logs are in \/logs\/c/);
+});
+
+test("a failed create leaves alone what it did not make (a control plane that already existed)", async () => {
+  const f = fakes();
+  const err = await rollBackCreate(new Error("boom"), {}, "/logs/c");
+  assert.deepEqual(f.calls, []);
+  assert.equal(err.message, "boom.");
+});
+
+test("a rollback step that fails is reported with the original error, and the other steps still run", async () => {
+  const f = fakes();
+  const realNodes = { ...f.realNodes, remove: async () => Promise.reject(new Error("umount busy")) };
+  const err = await rollBackCreate(new Error("boom"), { controlPlane: f.controlPlane, realNodes }, "/l");
+  assert.ok(f.calls.includes("delete control plane"));
+  assert.match(err.message, /^boom\..*removing the real nodes failed: Error: umount busy/);
 });

@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { useMocks } from "../../../kit/mocks.js";
 import {
@@ -73,6 +77,46 @@ test("redis: the start scripts inject requirepass/masterauth from the environmen
   assert.match(t, /sentinel auth-pass %s "%s"/);
   assert.match(t, /s\/%PRIMARY%\/\$primary\//);
   assert.equal(sentinelConf("mymaster", 2).split("\n")[4], "sentinel monitor mymaster %PRIMARY% 6379 2");
+});
+
+test("redis: the server's start script runs, and runs again after a restart, with the ConfigMap's 0555 files", () => {
+  const root = mkdtempSync(join(tmpdir(), "kuar-redis-start-"));
+  try {
+    for (const d of ["etc/kuar", "run/redis", "bin"]) mkdirSync(join(root, d), { recursive: true });
+    writeFileSync(join(root, "etc/kuar/redis.conf"), "port 6379\n", { mode: 0o555 });
+    // Stand-ins: Sentinel knows no primary yet, and redis-server prints the config it was given.
+    const stub = (name: string, body: string) =>
+      writeFileSync(join(root, "bin", name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    stub("redis-cli", "exit 1");
+    stub("hostname", "echo r-redis-1");
+    stub("timeout", 'shift; exec "$@"');
+    stub("redis-server", 'cat "$1"');
+    const script = redisStartScript()
+      .replaceAll("/etc/kuar", join(root, "etc/kuar"))
+      .replaceAll("/run/redis", join(root, "run/redis"));
+    const env = {
+      PATH: `${join(root, "bin")}:/usr/bin:/bin`,
+      HEADLESS_SERVICE: "r-redis-headless",
+      REDIS_HEADLESS_SERVICE: "r-redis-headless",
+      POD_NAMESPACE: "apps",
+      BOOTSTRAP_PRIMARY: "r-redis-0",
+      SENTINEL_SERVICE: "r-redis-sentinel",
+      MASTER_NAME: "mymaster",
+      REDIS_PASSWORD: 'p"w',
+    };
+    // As the container runs: not root (root would write to a 0555 file regardless).
+    chmodSync(root, 0o755);
+    chmodSync(join(root, "run/redis"), 0o777);
+    const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    for (const run of ["first start", "restart"]) {
+      const r = spawnSync("sh", ["-c", script], { env, encoding: "utf8", ...asUser });
+      assert.equal(r.status, 0, `${run}: ${r.stderr}`);
+      assert.match(r.stdout, /^port 6379\nrequirepass "p\\"w"\nmasterauth "p\\"w"\n/, run);
+      assert.match(r.stdout, /replicaof r-redis-0\.r-redis-headless\.apps\.svc 6379\n$/, run);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 test("redis: a supplied password is used and kept secret; no replicas means no server PDB", async () => {
