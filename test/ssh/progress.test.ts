@@ -20,7 +20,7 @@ import { settings } from "../../providers/raspberrypi/schema.js";
 import { defaultTuning, type SessionOptions } from "../../providers/raspberrypi/ssh.js";
 import { Harness, skipReason } from "../../kit/ssh/harness.js";
 
-const BUNDLE = fileURLToPath(new URL("./fixtures/k3s-bundle", import.meta.url));
+const BUNDLE = fileURLToPath(new URL("../../kit/ssh/fixtures/k3s-bundle", import.meta.url));
 const reason = skipReason();
 if (reason) console.log(`# ssh tier progress test SKIPPED: ${reason}`);
 
