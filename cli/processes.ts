@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
+import { isAlive } from "../common/pid.js";
 
 export const RUN_MARKER = "KUAR_RUN";
 
@@ -62,15 +63,6 @@ export function processesOfRun(id: string, procDir = "/proc"): Proc[] {
   return out;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /**
  * Ends every engine process of run `id` (see isEngineProcess): SIGTERM, then SIGKILL for those still there after `graceMs`.
  * Returns what was found (for the log).
@@ -85,8 +77,8 @@ export async function endRun(id: string, graceMs = 5000): Promise<Proc[]> {
     }
   }
   const deadline = Date.now() + graceMs;
-  while (found.some((p) => alive(p.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  for (const p of found.filter((x) => alive(x.pid))) {
+  while (found.some((p) => isAlive(p.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const p of found.filter((x) => isAlive(x.pid))) {
     try {
       process.kill(p.pid, "SIGKILL");
     } catch {

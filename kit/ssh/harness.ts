@@ -30,6 +30,7 @@ import {
 } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
+import { isAlive } from "../../common/pid.js";
 
 export const USER = "pi";
 const UID = 4242;
@@ -438,17 +439,9 @@ function portOpen(host: string, port: number): Promise<boolean> {
 
 /** Namespaces and links of harness runs whose process is gone (killed before cleaning up). */
 function reapStale(): void {
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   for (const line of sh("ip", ["netns", "list"], { allowFail: true }).split("\n")) {
     const m = /^kuarpi-(\d+)-\d+/.exec(line);
-    if (m && Number(m[1]) !== process.pid && !alive(Number(m[1]))) {
+    if (m && Number(m[1]) !== process.pid && !isAlive(Number(m[1]))) {
       const ns = line.split(" ")[0]!;
       for (const p of sh("ip", ["netns", "pids", ns], { allowFail: true })
         .split("\n")
@@ -460,7 +453,7 @@ function reapStale(): void {
   }
   for (const line of sh("ip", ["-o", "link", "show"], { allowFail: true }).split("\n")) {
     const m = /^\d+: (kp(\d+)n\d+a)@/.exec(line);
-    if (m && !alive(Number(m[2])) && Number(m[2]) !== process.pid % 10_000_000)
+    if (m && !isAlive(Number(m[2])) && Number(m[2]) !== process.pid % 10_000_000)
       sh("ip", ["link", "del", m[1]!], { allowFail: true });
   }
 }

@@ -8,21 +8,13 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { isAlive } from "../../common/pid.js";
 
 export interface DeadComponent {
   component: string;
   /** The last line of its log that says why, or its last line. */
   why: string;
 }
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
 
 /** The last error of a component's log (kwok logs JSON lines; the others klog text). */
 export function lastError(log: string): string {
