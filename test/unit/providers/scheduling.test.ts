@@ -18,21 +18,10 @@ import { poolTaints } from "../../../providers/aks/plan.js";
 import type { AksSettings } from "../../../providers/aks/schema.js";
 import type { GkeSettings } from "../../../providers/gke/schema.js";
 import { main } from "../../../wizard/main.js";
-import type { PreflightDeps } from "../../../wizard/preflight.js";
-import { scripted } from "../wizard/scripted.js";
+import { quietPreflight, scripted } from "../wizard/scripted.js";
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-const quietPreflight: PreflightDeps = {
-  probe: async () => ({ code: 0, stdout: "", stderr: "", timedOut: false, missing: false }),
-  which: () => true,
-  exists: () => true,
-  env: {},
-  home: "/nonexistent",
-  toolchainReady: () => true,
-  sshChecks: async () => [],
-};
 
 /** Runs the wizard with these answers and loads the written stack the way the program does. */
 async function wizard(stack: string, script: Record<string, unknown>) {
@@ -44,7 +33,7 @@ async function wizard(stack: string, script: Record<string, unknown>) {
     stacksDir,
     prompter: s.prompter,
     keyscan: async () => ({ error: "not scripted" }),
-    preflight: quietPreflight,
+    preflight: quietPreflight(),
     pulumi: async () => ({ ensureStack: () => undefined, run: () => ({ status: 0, stderr: "" }) }),
     out: () => undefined,
     err: (l) => err.push(l),

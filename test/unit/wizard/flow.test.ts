@@ -13,9 +13,8 @@ import { stackFileConfig } from "../../../config/stack-file.js";
 import { check, promptError } from "../../../wizard/answers.js";
 import { fingerprint } from "../../../wizard/hostkey.js";
 import { main, type MainDeps } from "../../../wizard/main.js";
-import type { PreflightDeps } from "../../../wizard/preflight.js";
 import type { PulumiCli } from "../../../wizard/write.js";
-import { scripted, seq } from "./scripted.js";
+import { quietPreflight, scripted, seq } from "./scripted.js";
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -28,16 +27,8 @@ function tempDir(): string {
 const KEY_A = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEHBEc8upHiBfuFVN+gthpBS1x18UYyqxioCRQVLlfby";
 const KEY_B = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIC/FP6woTPjDWDuL1hYqQ4MkFkrG7wIUY/WT21N7soMv";
 
-/** Preflight that starts nothing: every tool present, every probe succeeds. */
-const quietPreflight: PreflightDeps = {
-  probe: async () => ({ code: 0, stdout: "", stderr: "", timedOut: false, missing: false }),
-  which: () => true,
-  exists: () => true,
-  env: {},
-  home: "/nonexistent",
-  toolchainReady: () => true,
-  sshChecks: async (h) => [{ status: "PASS", name: `${h.address} ssh`, detail: "stub" }],
-};
+/** Preflight that starts nothing; each host's SSH check passes. */
+const preflight = quietPreflight(async (h) => [{ status: "PASS", name: `${h.address} ssh`, detail: "stub" }]);
 
 export function recordingPulumi() {
   const calls: { args: string[]; stdin: string }[] = [];
@@ -62,7 +53,7 @@ async function run(script: Record<string, unknown>, extra: Partial<MainDeps> = {
     stacksDir,
     prompter: s.prompter,
     keyscan: async () => ({ error: "not scripted" }),
-    preflight: quietPreflight,
+    preflight,
     pulumi: async () => pulumi.cli,
     out: (l) => out.push(l),
     err: (l) => err.push(l),

@@ -4,6 +4,7 @@
  * through the question's own validate, exactly as inquirer does: a rejected one is recorded with
  * the error text shown, and the next answer in the sequence is tried.
  */
+import type { PreflightDeps } from "../../../wizard/preflight.js";
 import type { Choice, Prompter, TextQuestion } from "../../../wizard/prompts.js";
 
 const SEQ = Symbol("seq");
@@ -87,4 +88,17 @@ export function scripted(script: Record<string, unknown>) {
 
 function isSeq(v: unknown): v is Seq {
   return typeof v === "object" && v !== null && SEQ in v;
+}
+
+/** Preflight that starts nothing: every tool present, every probe succeeds; SSH checks as given. */
+export function quietPreflight(sshChecks: PreflightDeps["sshChecks"] = async () => []): PreflightDeps {
+  return {
+    probe: async () => ({ code: 0, stdout: "", stderr: "", timedOut: false, missing: false }),
+    which: () => true,
+    exists: () => true,
+    env: {},
+    home: "/nonexistent",
+    toolchainReady: () => true,
+    sshChecks,
+  };
 }
