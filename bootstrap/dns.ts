@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { images } from "../config/versions.js";
 import { parseUpstream } from "./schema.js";
+import { awaitAddress } from "../common/awaits.js";
 
 export const DNS_PORT = 1053;
 
@@ -192,7 +193,7 @@ export class CoreDns extends pulumi.ComponentResource {
       `${name}`,
       {
         // The conventional name: tools look for kube-system/kube-dns. A cluster has one DNS.
-        metadata: { ...meta, name: "kube-dns" },
+        metadata: awaitAddress({ ...meta, name: "kube-dns" }),
         spec: {
           clusterIP,
           selector,

@@ -4,7 +4,10 @@
  */
 import { RunError } from "@pulumi/pulumi/errors.js";
 import type { z } from "zod";
+import { configPath } from "./path.js";
 import { fixOf, isSecretField } from "./toolkit.js";
+
+export { configPath };
 
 export interface ConfigProblem {
   /** Stack config path, e.g. `kuar:gke.nodePools[1].minNodes`. */
@@ -44,21 +47,6 @@ export function show(value: unknown): string {
   const text = JSON.stringify(value);
   if (text === undefined) return String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-/**
- * `["gke", "nodePools", 1, "minNodes"]` -> `kuar:gke.nodePools[1].minNodes`, in the syntax of
- * `pulumi config set --path`: keys that are not plain names are quoted (`labels["example.com/team"]`).
- */
-export function configPath(path: readonly PropertyKey[], namespace = "kuar"): string {
-  let out = "";
-  for (const [i, key] of path.entries()) {
-    if (typeof key === "number") out += `[${key}]`;
-    else if (i === 0) out += `${namespace}:${String(key)}`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(String(key))) out += `.${String(key)}`;
-    else out += `[${JSON.stringify(String(key))}]`;
-  }
-  return out || `${namespace}:`;
 }
 
 export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

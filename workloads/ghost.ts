@@ -12,6 +12,7 @@ import { MYSQL_PORT, MysqlSingleton } from "./mysql.js";
 import { securePod } from "./pod.js";
 import { ghostSchema, type GhostConfig } from "./schema.js";
 import { httpRoute } from "./route.js";
+import { awaitAddress } from "../common/awaits.js";
 
 /** The ghost image's `node` user. */
 export const GHOST_UID = 1000;
@@ -223,7 +224,7 @@ export class Ghost extends pulumi.ComponentResource {
     const svc = new k8s.core.v1.Service(
       name,
       {
-        metadata: meta,
+        metadata: awaitAddress(meta),
         spec: { type: "ClusterIP", selector: sel, ports: [{ name: "http", port: 80, targetPort: "http" }] },
       },
       child,

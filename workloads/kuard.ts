@@ -21,6 +21,7 @@ import { securePod } from "./pod.js";
 import { kuardSchema, type KuardConfig } from "./schema.js";
 import { httpRoute } from "./route.js";
 import { JOB_TIMEOUTS } from "./timeouts.js";
+import { awaitAddress } from "../common/awaits.js";
 
 /** kuard's image runs as `nobody:nobody` (alpine's 65534); see config/contracts/images/kuard.json. */
 export const KUARD_UID = 65534;
@@ -103,7 +104,7 @@ export class Kuard extends pulumi.ComponentResource {
     const svc = new k8s.core.v1.Service(
       name,
       {
-        metadata: meta,
+        metadata: awaitAddress(meta),
         spec: { type: "ClusterIP", selector: sel, ports: [{ name: "http", port: 80, targetPort: "http" }] },
       },
       child,

@@ -21,6 +21,7 @@ import { connectionUri, MongoReplicaSet } from "./mongo.js";
 import { securePod } from "./pod.js";
 import { parseSchema, type ParseConfig } from "./schema.js";
 import { httpRoute } from "./route.js";
+import { awaitAddress } from "../common/awaits.js";
 
 /** The parse images' `node` user. */
 export const PARSE_UID = 1000;
@@ -185,7 +186,7 @@ export class ParseServer extends pulumi.ComponentResource {
     const svc = new k8s.core.v1.Service(
       name,
       {
-        metadata: meta,
+        metadata: awaitAddress(meta),
         spec: { type: "ClusterIP", selector: sel, ports: [{ name: "http", port: PORT, targetPort: "http" }] },
       },
       child,
@@ -273,7 +274,7 @@ export class ParseServer extends pulumi.ComponentResource {
       const dashSvc = new k8s.core.v1.Service(
         dashName,
         {
-          metadata: dashMeta,
+          metadata: awaitAddress(dashMeta),
           spec: {
             type: "ClusterIP",
             selector: selectorLabels(dash),

@@ -20,6 +20,7 @@ import {
 import { securePod, type SecureContainerArgs } from "./pod.js";
 import { redisSchema, type RedisConfig } from "./schema.js";
 import { STATEFUL_SET_TIMEOUTS } from "./timeouts.js";
+import { awaitAddress } from "../common/awaits.js";
 
 /** The redis alpine image's `redis` user (uid 999, group 1000). */
 export const REDIS_UID = 999;
@@ -158,7 +159,10 @@ export class Redis extends pulumi.ComponentResource {
       new k8s.core.v1.Service(
         svcName,
         {
-          metadata: { name: svcName, namespace, labels: labels(id) },
+          metadata:
+            extra["clusterIP"] === "None"
+              ? { name: svcName, namespace, labels: labels(id) }
+              : awaitAddress({ name: svcName, namespace, labels: labels(id) }),
           spec: { selector: selectorLabels(id), ports: [{ name: "redis", port, targetPort: port }], ...extra },
         },
         child,
@@ -170,7 +174,7 @@ export class Redis extends pulumi.ComponentResource {
     const primarySvc = new k8s.core.v1.Service(
       primaryName,
       {
-        metadata: { name: primaryName, namespace, labels: labels(serverId) },
+        metadata: awaitAddress({ name: primaryName, namespace, labels: labels(serverId) }),
         spec: {
           type: "ClusterIP",
           selector: { ...selectorLabels(serverId), "statefulset.kubernetes.io/pod-name": `${name}-0` },

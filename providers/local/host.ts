@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { configPath } from "../../config/errors.js";
+import { configPath } from "../../config/path.js";
 import { toolchainBin } from "./kwok.js";
 
 /** The bits of the machine the checks look at. */

@@ -19,7 +19,8 @@ const require = createRequire(import.meta.url);
 
 function pulumiDir() {
   try {
-    return dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [process.cwd()] }));
+    // From this file's own place: the project's SDK, whichever directory the process runs in.
+    return dirname(require.resolve("@pulumi/pulumi/package.json"));
   } catch {
     return undefined;
   }

@@ -360,6 +360,8 @@ describe("a cluster lacking DNS, metrics and storage", () => {
     assert.equal(svc.inputs["metadata"].name, "kube-dns");
     assert.equal(svc.inputs["metadata"].namespace, "kube-system");
     assert.equal(svc.inputs["spec"].clusterIP, "10.96.0.10");
+    // Its address, not the provider's 10 s Endpoints settle, is what `up` waits for (common/awaits.ts).
+    assert.equal(svc.inputs["metadata"].annotations?.["pulumi.com/waitFor"], "jsonpath={.spec.clusterIP}");
     assert.deepEqual(
       svc.inputs["spec"].ports.map((p: any) => [p.protocol, p.port, p.targetPort]),
       [

@@ -46,3 +46,29 @@ test("a Job waits longer than its own deadline, so the Job reports its failure f
   assert.deepEqual(deadlines, [900], "mongo's init Job has its own deadline");
   for (const deadline of deadlines) assert.ok(minutes(JOB_TIMEOUTS.create) * 60 > deadline);
 });
+
+test("every ClusterIP Service with a selector waits for its address, and no other Service is told to", async () => {
+  const d = await deploy(mocks, "t3", {
+    workloads: {
+      kuard: { enabled: true },
+      parse: { enabled: true, dashboard: true },
+      ghost: { enabled: true },
+      redis: { enabled: true },
+    },
+  });
+  const services = d.captured.filter((c) => c.type === T.service);
+  const waits = (c: (typeof services)[number]) => c.props["metadata"]?.annotations?.["pulumi.com/waitFor"];
+  const clusterIp = services.filter((c) => c.props["spec"]?.clusterIP !== "None" && c.props["spec"]?.selector);
+  // kuard, parse, its dashboard, ghost, Redis's primary and Sentinel Services; the headless ones
+  // (mongo, mysql, both Redis sets) have no Endpoints wait to replace.
+  assert.deepEqual(
+    clusterIp.map((c) => c.name).sort(),
+    ["t3-ghost", "t3-kuard", "t3-parse", "t3-parse-dashboard", "t3-redis-primary", "t3-redis-sentinel"].sort(),
+  );
+  for (const c of clusterIp) assert.equal(waits(c), "jsonpath={.spec.clusterIP}", c.name);
+  for (const c of services.filter((s) => !clusterIp.includes(s))) assert.equal(waits(c), undefined, c.name);
+  assert.ok(
+    services.every((c) => c.props["spec"]?.type !== "LoadBalancer"),
+    "kuar makes no LoadBalancer Service",
+  );
+});
