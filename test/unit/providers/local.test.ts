@@ -66,7 +66,7 @@ test("realNodes defaults to 0 and images to {}, and the quick start never looks 
 });
 
 test("a root Linux machine with the packages and toolchain takes real nodes and images", () => {
-  const s = localSettings(() => host()).parse({ realNodes: 2, images: { "redis:8.2.3-alpine": archive } });
+  const s = localSettings(() => host()).parse({ realNodes: 2, images: { "redis:8.6.6-alpine": archive } });
   assert.equal(s.realNodes, 2);
 });
 
@@ -181,7 +181,7 @@ test("kube-proxy masquerades Service traffic and changes no machine-wide sysctl"
 });
 
 test("image references match however the API spells them", () => {
-  assert.deepEqual(imageAliases("redis:8.2.3-alpine"), ["redis:8.2.3-alpine", "docker.io/library/redis:8.2.3-alpine"]);
+  assert.deepEqual(imageAliases("redis:8.6.6-alpine"), ["redis:8.6.6-alpine", "docker.io/library/redis:8.6.6-alpine"]);
   assert.deepEqual(imageAliases("rancher/local-path-provisioner:v0.0.30"), [
     "rancher/local-path-provisioner:v0.0.30",
     "docker.io/rancher/local-path-provisioner:v0.0.30",
@@ -191,7 +191,7 @@ test("image references match however the API spells them", () => {
 });
 
 test("the placement policy sends pods with only imported images to real nodes, the rest to kwok nodes", () => {
-  const list = JSON.parse(placementManifests(["redis:8.2.3-alpine"]));
+  const list = JSON.parse(placementManifests(["redis:8.6.6-alpine"]));
   const [policy, binding] = list.items;
   assert.equal(policy.kind, "MutatingAdmissionPolicy");
   assert.equal(policy.apiVersion, "admissionregistration.k8s.io/v1beta1");
@@ -199,7 +199,7 @@ test("the placement policy sends pods with only imported images to real nodes, t
   // pod.spec.nodeSelector is an atomic map: the API server rejects an ApplyConfiguration of it.
   assert.equal(policy.spec.mutations[0].patchType, "JSONPatch");
   const expr: string = policy.spec.mutations[0].jsonPatch.expression;
-  assert.match(expr, /"docker\.io\/library\/redis:8\.2\.3-alpine"/);
+  assert.match(expr, /"docker\.io\/library\/redis:8\.6\.6-alpine"/);
   assert.match(expr, /initContainers/);
   assert.ok(expr.includes(`? ${nodeSelectorPatch("kuar.dev/node", "real")} : ${nodeSelectorPatch("type", "kwok")}`));
   assert.match(policy.spec.matchConditions[0].expression, /nodeName/);
