@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { ConfigError } from "../../../config/errors.js";
+import { images } from "../../../config/versions.js";
+import { archivePath, type ImageSpec } from "../../../kit/e2e/images/build.js";
 import { parseObject } from "../../../config/load.js";
 import {
   DEBIAN_PROGRAMS,
@@ -363,4 +365,23 @@ test("a rollback step that fails is reported with the original error, and the ot
   const err = await rollBackCreate(new Error("boom"), { controlPlane: f.controlPlane, realNodes }, "/l");
   assert.ok(f.calls.includes("delete control plane"));
   assert.match(err.message, /^boom\..*removing the real nodes failed: Error: umount busy/);
+});
+
+/**
+ * The real-node tier builds its stand-in images once into a cache directory. An archive holds the
+ * reference it was built for, so one built before a pin moved must not be reused for the new pin
+ * (containerd would import it under the old name and the pods' image would be missing).
+ */
+const standIn: ImageSpec = { ref: images.redis, config: { WorkingDir: "/data", Cmd: ["redis-server"] } };
+
+test("fails when a cached stand-in built for another pin or layout would be reused", () => {
+  const here = archivePath("/cache", "redis", standIn);
+  assert.equal(archivePath("/cache", "redis", { ...standIn }), here, "the same image keeps its archive");
+  assert.notEqual(archivePath("/cache", "redis", { ...standIn, ref: "redis:8.2.3-alpine" }), here, "another pin");
+  assert.notEqual(
+    archivePath("/cache", "redis", { ...standIn, config: { ...standIn.config, Volumes: { "/data": {} } } }),
+    here,
+    "another config",
+  );
+  assert.match(here, /^\/cache\/redis-[0-9a-f]{12}\.tar$/);
 });
