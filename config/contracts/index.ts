@@ -63,7 +63,7 @@ export function loadContracts<T>(kind: "images" | "charts", schema: z.ZodType<T>
   return out;
 }
 
-/** The version in a pin or tag: "redis:8.2.3-alpine" -> "8.2.3", "v1.12.4" -> "1.12.4", ":blue" -> "blue". */
+/** The version in a pin or tag: "redis:8.6.6-alpine" -> "8.6.6", "v1.12.4" -> "1.12.4", ":blue" -> "blue". */
 export function versionOf(ref: string): string {
   const tag = ref.slice(Math.max(ref.lastIndexOf(":"), ref.lastIndexOf("/")) + 1);
   return /(\d+(?:\.\d+)+)/.exec(tag)?.[1] ?? tag;

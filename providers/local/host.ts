@@ -126,7 +126,7 @@ export function imageProblems(images: Record<string, string>, realNodes: number,
       problems.push({
         path: at,
         input: ref,
-        message: 'is not an image reference such as "redis:8.2.3-alpine" or "registry.k8s.io/pause:3.10"',
+        message: 'is not an image reference such as "redis:8.6.6-alpine" or "registry.k8s.io/pause:3.10"',
         fix: `Use the image name exactly as the manifests write it: pulumi config set --path 'kuar:local.images["${ref}"]' <archive>, after removing this key.`,
       });
       continue;

@@ -8,16 +8,17 @@
  *   toolchain, at /coredns with the CA bundle, user nonroot (65532), workdir /, entrypoint
  *   ["/coredns"], ports 53/tcp+udp (its Dockerfile at v1.12.4; the file capability upstream adds
  *   is left out, kuar serves DNS on 1053).
- * - redis:8.2.3-alpine: Debian's redis-server (7.0.15) laid out like the official image
- *   (docker-library/redis, alpine variant): user redis 999 in group 1000, /data owned by it as
- *   workdir and volume, binaries in /usr/local/bin, entrypoint docker-entrypoint.sh with the
- *   same behaviour (written here), cmd ["redis-server"], port 6379.
+ * - redis:8.6.6-alpine: Debian's redis-server (7.0.15) laid out like the official image
+ *   (redis/docker-library-redis alpine/Dockerfile at v8.6.6): user redis 999 in group 1000, /data
+ *   owned by it as workdir (no VOLUME, as upstream), binaries in /usr/local/bin, entrypoint
+ *   docker-entrypoint.sh (written here), cmd ["redis-server"], port 6379.
  * - busybox:1.37.0 (local-path-provisioner's helper): Debian's busybox-static.
  *
  * Stand-ins are named by the references kuar's manifests use, so the manifests stay unchanged;
  * the versions inside differ where the registries here only offer others (see docs/targets/local.md).
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   chownSync,
@@ -153,7 +154,6 @@ function redis(rootfs: string): ImageSpec {
     config: {
       Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
       WorkingDir: "/data",
-      Volumes: { "/data": {} },
       Entrypoint: ["docker-entrypoint.sh"],
       Cmd: ["redis-server"],
       ExposedPorts: { "6379/tcp": {} },
@@ -172,9 +172,21 @@ function busybox(rootfs: string): ImageSpec {
   };
 }
 
-interface ImageSpec {
+export interface ImageSpec {
   ref: string;
   config: Parameters<typeof writeOciArchive>[2];
+}
+
+/**
+ * The archive of one test image in `outDir`, named by its reference and config: an archive built
+ * for another pin (its reference is inside it) or another layout is never reused.
+ */
+export function archivePath(outDir: string, name: string, spec: ImageSpec): string {
+  const key = createHash("sha256")
+    .update(JSON.stringify([spec.ref, spec.config]))
+    .digest("hex")
+    .slice(0, 12);
+  return join(outDir, `${name}-${key}.tar`);
 }
 
 /** What building needs of this machine; empty when all is there. */
@@ -201,10 +213,10 @@ export function buildTestImages(outDir: string, bin: string, kubeSrc: string): R
   ];
   const out: Record<string, string> = {};
   for (const [name, build] of builders) {
-    const archive = join(outDir, `${name}.tar`);
     const rootfs = mkdtempSync(join(tmpdir(), `kuar-rootfs-${name}-`));
     try {
       const spec = build(rootfs);
+      const archive = archivePath(outDir, name, spec);
       if (!existsSync(archive)) writeOciArchive(spec.ref, rootfs, spec.config, archive);
       out[spec.ref] = archive;
     } finally {

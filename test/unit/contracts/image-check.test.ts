@@ -136,7 +136,7 @@ test("scriptCommands finds the first word of each command, inside $(...) and aft
 // The rule that every cited source is at the pinned version, on its own.
 
 test("versionOf reads the version in a pin or a tag", () => {
-  assert.equal(versionOf("redis:8.2.3-alpine"), "8.2.3");
+  assert.equal(versionOf("redis:8.6.6-alpine"), "8.6.6");
   assert.equal(versionOf("registry.k8s.io/coredns/coredns:v1.12.4"), "1.12.4");
   assert.equal(versionOf("external-dns-helm-chart-1.19.0"), "1.19.0");
   assert.equal(versionOf("gcr.io/kuar-demo/kuard-amd64:blue"), "blue");
@@ -171,6 +171,6 @@ test("fails when a commit does not say which release it is", () => {
 
 test("a source not at the pin passes only when it says why, and a stale reason fails", () => {
   const s = { repo: "redis/redis", path: "src/redis-cli.c", tag: "7.4.1" };
-  assert.equal(sourceProblem("x", "8.2.3", { ...s, notAtPin: "8.x is not stored" }), undefined);
+  assert.equal(sourceProblem("x", "8.6.6", { ...s, notAtPin: "8.x is not stored" }), undefined);
   assert.match(sourceProblem("x", "7.4.1", { ...s, notAtPin: "stale" }) ?? "", /remove its notAtPin/);
 });

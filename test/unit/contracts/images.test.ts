@@ -40,7 +40,7 @@ test("every fact cites a repository, a path and a tag", () => {
  * Images whose pinned source is not in the stored sources; each of their facts says so
  * (`notAtPin`). Keep this list exact: a record read at its pin again must leave it.
  */
-const NOT_AT_PIN = ["kuard", "parseDashboard", "parseServer", "pause", "redis"];
+const NOT_AT_PIN = ["kuard", "parseDashboard", "parseServer", "redis"];
 
 test("every fact is read at the pinned version, or says why it could not be", () => {
   const problems: string[] = [];
@@ -174,4 +174,30 @@ test("fails when Ghost would misread a setting: strings that look like JSON arri
   });
   // MySQL itself reads the password as is.
   assert.equal((await secretData(d, "gs-ghost-db"))["password"]!.value, dbPassword);
+});
+
+/**
+ * Which commit built kuard's :blue is not recorded (config/contracts/images/kuard.json): at v0.9
+ * Dockerfile.kuard had ENTRYPOINT ["/kuard"], from 7711cb4 on CMD ["/kuard"]. kuard's containers
+ * must start under either layout.
+ */
+test("kuard's containers hold to both layouts its :blue image may have (v0.9 ENTRYPOINT, later CMD)", async () => {
+  const d = await deploy(mocks, "kl", { workloads: { kuard: {} } });
+  const pods = (await rendered(d)).filter((p) => JSON.stringify(p.spec).includes("kuar-demo/kuard"));
+  assert.ok(pods.length >= 2, `rendered ${pods.length} kuard pods (the Deployment and the keygen Job)`);
+  const k = records["kuard"]!;
+  const v09 = {
+    ...k,
+    facts: {
+      ...k.facts,
+      entrypoint: { ...k.facts.entrypoint, value: ["/kuard"] },
+      cmd: { ...k.facts.cmd, value: null },
+      entrypointArgs: { ...k.facts.entrypointArgs, value: { mode: "flags" as const } },
+    },
+  };
+  for (const layout of [records, { ...records, kuard: v09 }])
+    assert.deepEqual(
+      pods.flatMap((p) => checkPod(p, layout)),
+      [],
+    );
 });

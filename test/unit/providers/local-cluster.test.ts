@@ -17,7 +17,7 @@ test("the quick start reports simulated containers", () => {
 });
 
 test("with real nodes, containers run and the node count includes them; the control plane gets realNodes and images", async () => {
-  const images = { "redis:8.2.3-alpine": "/tmp/redis.tar" };
+  const images = { "redis:8.6.6-alpine": "/tmp/redis.tar" };
   const c = target.create("r", { ...base, realNodes: 2, images }, ctx);
   assert.equal(c.capabilities.runsContainers, true);
   assert.equal(c.capabilities.nodes, 4);

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { ConfigError } from "../../../config/errors.js";
+import { images } from "../../../config/versions.js";
+import { archivePath, type ImageSpec } from "../../../kit/e2e/images/build.js";
 import { parseObject } from "../../../config/load.js";
 import {
   DEBIAN_PROGRAMS,
@@ -66,7 +68,7 @@ test("realNodes defaults to 0 and images to {}, and the quick start never looks 
 });
 
 test("a root Linux machine with the packages and toolchain takes real nodes and images", () => {
-  const s = localSettings(() => host()).parse({ realNodes: 2, images: { "redis:8.2.3-alpine": archive } });
+  const s = localSettings(() => host()).parse({ realNodes: 2, images: { "redis:8.6.6-alpine": archive } });
   assert.equal(s.realNodes, 2);
 });
 
@@ -181,7 +183,7 @@ test("kube-proxy masquerades Service traffic and changes no machine-wide sysctl"
 });
 
 test("image references match however the API spells them", () => {
-  assert.deepEqual(imageAliases("redis:8.2.3-alpine"), ["redis:8.2.3-alpine", "docker.io/library/redis:8.2.3-alpine"]);
+  assert.deepEqual(imageAliases("redis:8.6.6-alpine"), ["redis:8.6.6-alpine", "docker.io/library/redis:8.6.6-alpine"]);
   assert.deepEqual(imageAliases("rancher/local-path-provisioner:v0.0.30"), [
     "rancher/local-path-provisioner:v0.0.30",
     "docker.io/rancher/local-path-provisioner:v0.0.30",
@@ -191,7 +193,7 @@ test("image references match however the API spells them", () => {
 });
 
 test("the placement policy sends pods with only imported images to real nodes, the rest to kwok nodes", () => {
-  const list = JSON.parse(placementManifests(["redis:8.2.3-alpine"]));
+  const list = JSON.parse(placementManifests(["redis:8.6.6-alpine"]));
   const [policy, binding] = list.items;
   assert.equal(policy.kind, "MutatingAdmissionPolicy");
   assert.equal(policy.apiVersion, "admissionregistration.k8s.io/v1beta1");
@@ -199,7 +201,7 @@ test("the placement policy sends pods with only imported images to real nodes, t
   // pod.spec.nodeSelector is an atomic map: the API server rejects an ApplyConfiguration of it.
   assert.equal(policy.spec.mutations[0].patchType, "JSONPatch");
   const expr: string = policy.spec.mutations[0].jsonPatch.expression;
-  assert.match(expr, /"docker\.io\/library\/redis:8\.2\.3-alpine"/);
+  assert.match(expr, /"docker\.io\/library\/redis:8\.6\.6-alpine"/);
   assert.match(expr, /initContainers/);
   assert.ok(expr.includes(`? ${nodeSelectorPatch("kuar.dev/node", "real")} : ${nodeSelectorPatch("type", "kwok")}`));
   assert.match(policy.spec.matchConditions[0].expression, /nodeName/);
@@ -363,4 +365,23 @@ test("a rollback step that fails is reported with the original error, and the ot
   const err = await rollBackCreate(new Error("boom"), { controlPlane: f.controlPlane, realNodes }, "/l");
   assert.ok(f.calls.includes("delete control plane"));
   assert.match(err.message, /^boom\..*removing the real nodes failed: Error: umount busy/);
+});
+
+/**
+ * The real-node tier builds its stand-in images once into a cache directory. An archive holds the
+ * reference it was built for, so one built before a pin moved must not be reused for the new pin
+ * (containerd would import it under the old name and the pods' image would be missing).
+ */
+const standIn: ImageSpec = { ref: images.redis, config: { WorkingDir: "/data", Cmd: ["redis-server"] } };
+
+test("fails when a cached stand-in built for another pin or layout would be reused", () => {
+  const here = archivePath("/cache", "redis", standIn);
+  assert.equal(archivePath("/cache", "redis", { ...standIn }), here, "the same image keeps its archive");
+  assert.notEqual(archivePath("/cache", "redis", { ...standIn, ref: "redis:8.2.3-alpine" }), here, "another pin");
+  assert.notEqual(
+    archivePath("/cache", "redis", { ...standIn, config: { ...standIn.config, Volumes: { "/data": {} } } }),
+    here,
+    "another config",
+  );
+  assert.match(here, /^\/cache\/redis-[0-9a-f]{12}\.tar$/);
 });
