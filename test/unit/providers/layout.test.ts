@@ -4,31 +4,10 @@
  * live in `*.provider.ts` files, and scripts/ uses the shared kit/, never test/.
  */
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname } from "node:path";
 import { test } from "node:test";
 import { targetNames } from "../../../providers/registry.js";
-
-const root = join(import.meta.dirname, "..", "..", "..");
-
-function files(dir: string): string[] {
-  return (readdirSync(join(root, dir), { recursive: true }) as string[])
-    .filter((n) => n.endsWith(".ts"))
-    .map((n) => join(dir, n));
-}
-
-/** The code of a file without its comments (so prose may mention targets). */
-function code(file: string): string {
-  return readFileSync(join(root, file), "utf8")
-    .replace(/\/\*[\s\S]*?\*\//g, "")
-    .replace(/(^|[^:])\/\/.*$/gm, "$1");
-}
-
-function imports(file: string): string[] {
-  return [...code(file).matchAll(/(?:from|import)\s*\(?\s*"(\.[^"]+)"/g)].map((m) =>
-    relative(root, resolve(dirname(join(root, file)), m[1]!)),
-  );
-}
+import { code, files, imports } from "../source.js";
 
 test("the wizard names no target: its questions, checks and lists come from the registry and the schemas", () => {
   const named = files("wizard").flatMap((f) =>
