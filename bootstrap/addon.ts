@@ -26,8 +26,8 @@ export interface AddonPart {
 
 /** What the plan checks besides the config: which secrets are set. */
 export interface PlanInputs {
-  /** Whether the `kuar:acmeEabHmacKey` secret is set. @default false */
-  hasEabSecret?: boolean;
+  /** Secret config keys (`kuar:<key>`) the stack sets. @default [] */
+  secrets?: readonly string[];
 }
 
 /** Facts that hold as soon as the add-on providing them is planned, known to every install. */
@@ -61,10 +61,8 @@ export interface Shared {
   clusterIssuer?: pulumi.Output<string>;
 }
 
-/** Secrets from stack config that add-ons read. */
-export interface BootstrapSecrets {
-  acmeEabHmacKey?: pulumi.Output<string> | undefined;
-}
+/** Secrets from stack config by key (`kuar:<key>`); each add-on gets the ones it declares. */
+export type BootstrapSecrets = Partial<Record<string, pulumi.Output<string>>>;
 
 /** What an add-on's install gets. */
 export interface AddonContext {
@@ -72,6 +70,7 @@ export interface AddonContext {
   name: string;
   caps: ClusterCapabilities;
   addons: AddonsConfig;
+  /** The stack's secrets among the add-on's own `secrets` (and no others). */
   secrets: BootstrapSecrets;
   /** Facts provided by every add-on the plan installs. */
   facts: Facts;
@@ -97,6 +96,8 @@ export interface AddonDefinition extends AddonPart {
   section: keyof AddonsConfig;
   /** Pieces decided on their own that the same install creates (Headlamp's chart beside its RBAC). @default [] */
   parts?: readonly AddonPart[];
+  /** Secret config keys (`kuar:<key>`) it reads; its install gets only these. @default [] */
+  secrets?: readonly string[];
   /** Facts that hold whenever it installs. @default none */
   provides?: Facts;
   /** Workloads wait for it (`Platform.dependsOn`). @default false */

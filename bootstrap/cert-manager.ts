@@ -180,6 +180,9 @@ export class CertManager extends pulumi.ComponentResource {
   }
 }
 
+/** The secret config key holding the ACME External Account Binding HMAC key. */
+const EAB_SECRET = "acmeEabHmacKey";
+
 /** cert-manager with its ClusterIssuer; it issues the shared Gateway's certificate when there is one. */
 export const certManagerAddon: AddonDefinition = {
   id: "cert-manager",
@@ -191,10 +194,12 @@ export const certManagerAddon: AddonDefinition = {
       [!caps.online, OFFLINE],
     ]),
   provides: { gatewayTls: true },
+  secrets: [EAB_SECRET],
   problems(_caps, addons, inputs) {
     const problems: ConfigProblem[] = [];
+    const hasEabSecret = inputs.secrets?.includes(EAB_SECRET) ?? false;
     const acme = addons.certManager.issuer === "acme" ? addons.certManager.acme : undefined;
-    if (addons.certManager.enabled && acme?.eabKeyId && !inputs.hasEabSecret) {
+    if (addons.certManager.enabled && acme?.eabKeyId && !hasEabSecret) {
       problems.push({
         path: "kuar:acmeEabHmacKey",
         received: undefined,
@@ -202,7 +207,7 @@ export const certManagerAddon: AddonDefinition = {
         fix: "Run: pulumi config set --secret kuar:acmeEabHmacKey <HMAC key from your CA>.",
       });
     }
-    if (addons.certManager.enabled && acme && !acme.eabKeyId && inputs.hasEabSecret) {
+    if (addons.certManager.enabled && acme && !acme.eabKeyId && hasEabSecret) {
       problems.push({
         path: "kuar:addons.certManager.acme.eabKeyId",
         received: undefined,
@@ -215,7 +220,7 @@ export const certManagerAddon: AddonDefinition = {
   install(ctx) {
     const a = ctx.addons;
     const acme = a.certManager.issuer === "acme" ? a.certManager.acme : undefined;
-    const eab = ctx.secrets.acmeEabHmacKey;
+    const eab = ctx.secrets[EAB_SECRET];
     const gateway = ctx.shared.gateway;
     const certManager = new CertManager(
       `${ctx.name}-cert-manager`,

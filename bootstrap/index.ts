@@ -30,7 +30,7 @@ export class Bootstrap extends pulumi.ComponentResource {
     const addons = args.addons ?? addonsSchema.parse({});
     const secrets = args.secrets ?? {};
     // Planned before anything registers, so a config the capabilities reject changes nothing.
-    const plan = planAddons(caps, addons, { hasEabSecret: secrets.acmeEabHmacKey !== undefined });
+    const plan = planAddons(caps, addons, { secrets: Object.keys(secrets).filter((k) => secrets[k] !== undefined) });
     super("kuar:bootstrap:Bootstrap", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
     this.skipped = plan.skipped;
 
@@ -56,7 +56,7 @@ export class Bootstrap extends pulumi.ComponentResource {
         name,
         caps,
         addons,
-        secrets,
+        secrets: Object.fromEntries((d.secrets ?? []).flatMap((k) => (secrets[k] ? [[k, secrets[k]]] : []))),
         facts,
         shared: { ...shared },
         child: { parent: this },

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { addonRegistry, addonsSchema } from "../../../bootstrap/schema.js";
+import { secretKeys } from "../../../config/schema.js";
 import { planParts } from "../../../bootstrap/plan.js";
 import { code, files, imports, literals, root } from "../source.js";
 
@@ -67,4 +68,11 @@ test("each add-on waits only for add-ons the registry installs before it", () =>
     p.waitsFor.filter((dep) => !ids.slice(0, i).includes(dep)).map((dep) => `${p.id} -> ${dep}`),
   );
   assert.deepEqual(late, []);
+});
+
+test("every secret an add-on reads is a declared secret key, so it stays a Pulumi secret", () => {
+  const undeclared = registry.flatMap((d) =>
+    (d.secrets ?? []).filter((k) => !(secretKeys as readonly string[]).includes(k)).map((k) => `${d.id}: ${k}`),
+  );
+  assert.deepEqual(undeclared, []);
 });
