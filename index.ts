@@ -26,11 +26,7 @@ if (!isDeepStrictEqual(cluster.capabilities, config.capabilities)) {
   );
 }
 
-const bootstrap = new Bootstrap("kuar", {
-  cluster,
-  addons: config.addons,
-  secrets: { acmeEabHmacKey: secrets.acmeEabHmacKey },
-});
+const bootstrap = new Bootstrap("kuar", { cluster, addons: config.addons, secrets });
 
 const workloads = new Workloads(
   "kuar",

@@ -16,7 +16,7 @@ import {
   type StackConfigWith,
 } from "./config/load.js";
 import { ConfigError, type ConfigProblem } from "./config/errors.js";
-import { composeBaseSchema, type SecretKey } from "./config/schema.js";
+import { composeBaseSchema, secretKeysOf, type SecretKey } from "./config/schema.js";
 import type { ClusterCapabilities } from "./providers/contract.js";
 import { defaultTarget, targetByName, targets, type TargetName } from "./providers/registry.js";
 import { workloadSecretProblems, workloadsSchema } from "./workloads/schema.js";
@@ -50,7 +50,8 @@ function crossChecks({ input, target, settings, base, problems: found }: CrossCh
   }
   const addons = addonsSchema.safeParse(input["addons"] ?? {});
   if (capabilities && addons.success) {
-    problems.push(...planProblems(capabilities, addons.data, { hasEabSecret: input["acmeEabHmacKey"] !== undefined }));
+    const secrets = secretKeysOf(targets).filter((k) => input[k] !== undefined);
+    problems.push(...planProblems(capabilities, addons.data, { secrets }));
   }
   if (base !== undefined) {
     const workloads = (base as BaseConfig).workloads;

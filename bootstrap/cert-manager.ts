@@ -9,6 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { charts } from "../config/versions.js";
 import { chartArgs } from "./chart.js";
 import { ACME_SERVERS } from "./schema.js";
+import type { ConfigProblem } from "../config/errors.js";
+import { disabled, firstReason, OFFLINE, type AddonDefinition } from "./addon.js";
 
 export interface AcmeInputs {
   email: string;
@@ -177,3 +179,70 @@ export class CertManager extends pulumi.ComponentResource {
     this.registerOutputs({ issuerName: this.issuerName });
   }
 }
+
+/** The secret config key holding the ACME External Account Binding HMAC key. */
+const EAB_SECRET = "acmeEabHmacKey";
+
+/** cert-manager with its ClusterIssuer; it issues the shared Gateway's certificate when there is one. */
+export const certManagerAddon: AddonDefinition = {
+  id: "cert-manager",
+  section: "certManager",
+  waitsFor: ["namespaces", "coredns", "envoy-gateway"],
+  skip: (caps, addons) =>
+    firstReason([
+      [!addons.certManager.enabled, disabled("certManager")],
+      [!caps.online, OFFLINE],
+    ]),
+  provides: { gatewayTls: true },
+  secrets: [EAB_SECRET],
+  problems(_caps, addons, inputs) {
+    const problems: ConfigProblem[] = [];
+    const hasEabSecret = inputs.secrets?.includes(EAB_SECRET) ?? false;
+    const acme = addons.certManager.issuer === "acme" ? addons.certManager.acme : undefined;
+    if (addons.certManager.enabled && acme?.eabKeyId && !hasEabSecret) {
+      problems.push({
+        path: "kuar:acmeEabHmacKey",
+        received: undefined,
+        message: "is required because kuar:addons.certManager.acme.eabKeyId is set (External Account Binding)",
+        fix: "Run: pulumi config set --secret kuar:acmeEabHmacKey <HMAC key from your CA>.",
+      });
+    }
+    if (addons.certManager.enabled && acme && !acme.eabKeyId && hasEabSecret) {
+      problems.push({
+        path: "kuar:addons.certManager.acme.eabKeyId",
+        received: undefined,
+        message: "is required because the secret kuar:acmeEabHmacKey is set; an HMAC key is useless without its key ID",
+        fix: "Set the key ID your CA gave you: pulumi config set --path 'kuar:addons.certManager.acme.eabKeyId' <id>, or remove the secret.",
+      });
+    }
+    return problems;
+  },
+  install(ctx) {
+    const a = ctx.addons;
+    const acme = a.certManager.issuer === "acme" ? a.certManager.acme : undefined;
+    const eab = ctx.secrets[EAB_SECRET];
+    const gateway = ctx.shared.gateway;
+    const certManager = new CertManager(
+      `${ctx.name}-cert-manager`,
+      {
+        namespace: a.namespaces.system,
+        domain: a.domain,
+        ...(acme ? { acme } : {}),
+        ...(eab ? { eabHmacKey: eab } : {}),
+        ...(gateway?.tlsSecretName
+          ? {
+              gateway: {
+                name: gateway.name,
+                namespace: gateway.namespace,
+                tlsSecretName: gateway.tlsSecretName,
+                hosts: acme?.hosts ?? [a.domain, `*.${a.domain}`],
+              },
+            }
+          : {}),
+        dependsOn: ctx.waitFor(),
+      },
+      ctx.child,
+    );
+    return { ready: certManager.ready, clusterIssuer: certManager.issuerName };
+  },
+};

@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts } from "../config/versions.js";
 import { chartArgs } from "./chart.js";
+import { disabled, firstReason, OFFLINE, type AddonDefinition } from "./addon.js";
 
 export type DashboardAccess = "read-only" | "admin";
 
@@ -82,3 +83,37 @@ export class Dashboard extends pulumi.ComponentResource {
     this.registerOutputs({ serviceAccount: this.serviceAccount });
   }
 }
+
+/** The dashboard's RBAC (plain objects, works offline) and, as its own part, the Headlamp chart. */
+export const dashboardAddon: AddonDefinition = {
+  id: "dashboard-rbac",
+  section: "dashboard",
+  waitsFor: ["namespaces"],
+  skip: (_caps, addons) => firstReason([[!addons.dashboard.enabled, disabled("dashboard")]]),
+  parts: [
+    {
+      id: "headlamp",
+      waitsFor: ["namespaces", "coredns", "dashboard-rbac"],
+      skip: (caps, addons) =>
+        firstReason([
+          [!addons.dashboard.enabled, disabled("dashboard")],
+          [!caps.online, OFFLINE],
+        ]),
+    },
+  ],
+  install(ctx) {
+    const chart = ctx.installs("headlamp");
+    const dashboard = new Dashboard(
+      `${ctx.name}-dashboard`,
+      {
+        namespace: ctx.addons.namespaces.system,
+        access: ctx.addons.dashboard.access,
+        chart,
+        dependsOn: ctx.waitFor(),
+        chartDependsOn: chart ? ctx.waitFor("headlamp") : [],
+      },
+      ctx.child,
+    );
+    return { ready: dashboard.ready };
+  },
+};

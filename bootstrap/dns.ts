@@ -8,6 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { images } from "../config/versions.js";
 import { parseUpstream } from "./schema.js";
 import { awaitAddress } from "../common/awaits.js";
+import { disabled, firstReason, type AddonDefinition } from "./addon.js";
+import { clusterDns } from "./network.js";
 
 export const DNS_PORT = 1053;
 
@@ -221,3 +223,33 @@ export class CoreDns extends pulumi.ComponentResource {
     this.registerOutputs({ clusterIP: this.clusterIP });
   }
 }
+
+/** CoreDNS where the cluster runs no DNS; restricted egress then reaches it on DNS_PORT. */
+export const corednsAddon: AddonDefinition = {
+  id: "coredns",
+  section: "dns",
+  waitsFor: [],
+  skip: (caps, addons) =>
+    firstReason([
+      [!addons.dns.enabled, disabled("dns")],
+      [caps.dns, "the cluster already runs DNS (capabilities.dns is true)"],
+    ]),
+  provides: { dnsPeer: clusterDns(true, DNS_PORT) },
+  workloadsWait: true,
+  install(ctx) {
+    const a = ctx.addons.dns;
+    const dns = new CoreDns(
+      `${ctx.name}-coredns`,
+      {
+        clusterIP: a.clusterIP,
+        clusterDomain: a.clusterDomain,
+        upstreams: a.upstreams,
+        stubDomains: a.stubDomains,
+        replicas: Math.min(a.replicas, Math.max(ctx.caps.nodes, 1)),
+        dependsOn: ctx.waitFor(),
+      },
+      ctx.child,
+    );
+    return { ready: dns.ready };
+  },
+};

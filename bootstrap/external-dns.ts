@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts } from "../config/versions.js";
 import { chartArgs } from "./chart.js";
+import { firstReason, OFFLINE, type AddonDefinition } from "./addon.js";
 
 export interface ExternalDnsArgs {
   /** Namespace to install into; `credentialsSecret` must live here. */
@@ -66,3 +67,36 @@ export class ExternalDns extends pulumi.ComponentResource {
     this.registerOutputs({});
   }
 }
+
+/** external-dns, off unless asked for; it watches the shared Gateway's routes when there is one. */
+export const externalDnsAddon: AddonDefinition = {
+  id: "external-dns",
+  section: "externalDns",
+  waitsFor: ["namespaces", "coredns", "envoy-gateway"],
+  skip: (caps, addons) =>
+    firstReason([
+      [!addons.externalDns.enabled, "off by default; set kuar:addons.externalDns.enabled to true"],
+      [!caps.online, OFFLINE],
+    ]),
+  install(ctx) {
+    const a = ctx.addons;
+    const x = a.externalDns;
+    // The schema requires a provider when enabled; the check narrows the type.
+    if (!x.provider) return { ready: [] };
+    const externalDns = new ExternalDns(
+      `${ctx.name}-external-dns`,
+      {
+        namespace: a.namespaces.system,
+        provider: x.provider,
+        domainFilters: x.domainFilters ?? [a.domain],
+        txtOwnerId: x.txtOwnerId,
+        policy: x.policy,
+        gatewayRoutes: ctx.shared.gateway !== undefined,
+        ...(x.credentialsSecret ? { credentialsSecret: x.credentialsSecret, credentialsKeys: x.credentialsKeys } : {}),
+        dependsOn: ctx.waitFor(),
+      },
+      ctx.child,
+    );
+    return { ready: externalDns.ready };
+  },
+};

@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts } from "../config/versions.js";
 import { chartArgs } from "./chart.js";
+import { disabled, firstReason, OFFLINE, type AddonDefinition } from "./addon.js";
 
 export const CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller";
 const NAME_LABEL = "kubernetes.io/metadata.name";
@@ -131,3 +132,41 @@ export class Gateway extends pulumi.ComponentResource {
     this.registerOutputs({ name: this.name, namespace: this.namespace });
   }
 }
+
+/** Envoy Gateway and the shared Gateway, with an https listener when an add-on issues its certificate. */
+export const gatewayAddon: AddonDefinition = {
+  id: "envoy-gateway",
+  section: "gateway",
+  waitsFor: ["namespaces", "coredns", "metallb"],
+  skip: (caps, addons) =>
+    firstReason([
+      [!addons.gateway.enabled, disabled("gateway")],
+      [!caps.online, OFFLINE],
+    ]),
+  workloadsWait: true,
+  install(ctx) {
+    const name = `${ctx.name}-gateway`;
+    const namespace = ctx.addons.namespaces.system;
+    const tlsSecretName = ctx.facts.gatewayTls ? `${name}-tls` : undefined;
+    const gateway = new Gateway(
+      name,
+      {
+        namespace,
+        appsNamespace: ctx.addons.namespaces.apps,
+        ...(tlsSecretName ? { tlsSecretName } : {}),
+        serviceType: ctx.caps.loadBalancer === "none" ? "NodePort" : "LoadBalancer",
+        dependsOn: ctx.waitFor(),
+      },
+      ctx.child,
+    );
+    return {
+      ready: gateway.ready,
+      gateway: {
+        name,
+        namespace,
+        ...(tlsSecretName ? { tlsSecretName } : {}),
+        outputs: { name: gateway.name, namespace: gateway.namespace },
+      },
+    };
+  },
+};

@@ -1,23 +1,15 @@
 /**
  * Bootstrap: the add-ons a cluster needs before workloads, chosen from its capabilities (plan.ts),
  * each configurable under `kuar:addons`. Produces the Platform workloads build on and the list of
- * add-ons left out, with reasons.
+ * add-ons left out, with reasons. It installs whatever the registry (schema.ts) lists, in order,
+ * and passes what add-ons share through typed values (addon.ts); it names no add-on.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { KubernetesCluster } from "../providers/contract.js";
-import { CertManager } from "./cert-manager.js";
-import { Dashboard } from "./dashboard.js";
-import { CoreDns, DNS_PORT } from "./dns.js";
-import { ExternalDns } from "./external-dns.js";
-import { Gateway } from "./gateway.js";
-import { MetalLb } from "./metallb.js";
-import { MetricsServer } from "./metrics.js";
-import { Namespaces } from "./namespaces.js";
-import { clusterDns } from "./network.js";
+import type { AddonContext, BootstrapSecrets, Facts, Shared } from "./addon.js";
 import { planAddons, type AddonId, type Skip } from "./plan.js";
 import type { Platform } from "./platform.js";
-import { addonsSchema, type AddonsConfig } from "./schema.js";
-import { LocalPathStorage } from "./storage.js";
+import { addonRegistry, addonsSchema, type AddonsConfig } from "./schema.js";
 
 export interface BootstrapArgs {
   /** The cluster to bootstrap. Its provider is used for every child. */
@@ -25,7 +17,7 @@ export interface BootstrapArgs {
   /** Validated `kuar:addons`. @default every add-on's defaults */
   addons?: AddonsConfig;
   /** Secrets from stack config. @default none */
-  secrets?: { acmeEabHmacKey?: pulumi.Output<string> | undefined };
+  secrets?: BootstrapSecrets;
 }
 
 export class Bootstrap extends pulumi.ComponentResource {
@@ -35,182 +27,70 @@ export class Bootstrap extends pulumi.ComponentResource {
 
   constructor(name: string, args: BootstrapArgs, opts?: pulumi.ComponentResourceOptions) {
     const caps = args.cluster.capabilities;
-    const a = args.addons ?? addonsSchema.parse({});
-    const eab = args.secrets?.acmeEabHmacKey;
+    const addons = args.addons ?? addonsSchema.parse({});
+    const secrets = args.secrets ?? {};
     // Planned before anything registers, so a config the capabilities reject changes nothing.
-    const plan = planAddons(caps, a, { hasEabSecret: eab !== undefined });
+    const plan = planAddons(caps, addons, { secrets: Object.keys(secrets).filter((k) => secrets[k] !== undefined) });
     super("kuar:bootstrap:Bootstrap", name, {}, { ...opts, providers: { kubernetes: args.cluster.provider } });
     this.skipped = plan.skipped;
 
-    const on = plan.install;
+    const registry = addonRegistry();
+    const installs = (id: AddonId) => plan.install[id] === true;
+    const facts: Facts = Object.assign({}, ...registry.filter((d) => installs(d.id)).map((d) => d.provides ?? {}));
     const ready: Partial<Record<AddonId, pulumi.Resource[]>> = {};
     const waitFor = (id: AddonId) => (plan.after[id] ?? []).flatMap((dep) => ready[dep] ?? []);
-    const child = { parent: this };
-    const system = a.namespaces.system;
+    const shared: Shared = {};
+    const workloadsWaitFor: pulumi.Resource[] = [];
 
-    const namespaces = new Namespaces(
-      `${name}-namespaces`,
-      {
-        system,
-        apps: a.namespaces.apps,
-        networkPolicies: a.namespaces.networkPolicies,
-        egress: a.namespaces.egress,
-        dns: clusterDns(on.coredns, DNS_PORT),
-      },
-      child,
-    );
-    ready.namespaces = namespaces.ready;
-
-    if (on.coredns) {
-      const dns = new CoreDns(
-        `${name}-coredns`,
-        {
-          clusterIP: a.dns.clusterIP,
-          clusterDomain: a.dns.clusterDomain,
-          upstreams: a.dns.upstreams,
-          stubDomains: a.dns.stubDomains,
-          replicas: Math.min(a.dns.replicas, Math.max(caps.nodes, 1)),
-          dependsOn: waitFor("coredns"),
-        },
-        child,
-      );
-      ready.coredns = dns.ready;
+    for (const d of registry) {
+      if (!installs(d.id)) {
+        Object.assign(shared, d.fallback?.(caps, addons));
+        continue;
+      }
+      const own = new Set([d.id, ...(d.parts ?? []).map((p) => p.id)]);
+      const ownPart = (id: AddonId) => {
+        if (!own.has(id)) throw new Error(`add-on ${d.id} asked about ${id}, which is not one of its parts`);
+        return id;
+      };
+      const ctx: AddonContext = {
+        name,
+        caps,
+        addons,
+        secrets: Object.fromEntries((d.secrets ?? []).flatMap((k) => (secrets[k] ? [[k, secrets[k]]] : []))),
+        facts,
+        shared: { ...shared },
+        child: { parent: this },
+        installs: (id) => installs(ownPart(id)),
+        waitFor: (id = d.id) => waitFor(ownPart(id)),
+      };
+      const { ready: done, ...handed } = d.install(ctx);
+      ready[d.id] = done;
+      if (d.workloadsWait) workloadsWaitFor.push(...done);
+      Object.assign(shared, handed);
     }
 
-    if (on["dashboard-rbac"]) {
-      const dashboard = new Dashboard(
-        `${name}-dashboard`,
-        {
-          namespace: system,
-          access: a.dashboard.access,
-          chart: on.headlamp,
-          dependsOn: waitFor("dashboard-rbac"),
-          chartDependsOn: on.headlamp ? waitFor("headlamp") : [],
-        },
-        child,
-      );
-      ready["dashboard-rbac"] = dashboard.ready;
+    const { namespaces, gateway, storageClass } = shared;
+    if (!namespaces || !storageClass) {
+      throw new Error("bootstrap/schema.ts addonRegistry() needs add-ons that share the namespaces and a StorageClass");
     }
-
-    if (on.metallb) {
-      const metallb = new MetalLb(
-        `${name}-metallb`,
-        { addresses: a.metallb.addresses, dependsOn: waitFor("metallb") },
-        child,
-      );
-      ready.metallb = metallb.ready;
-    }
-
-    const gatewayName = `${name}-gateway`;
-    const tlsSecretName = on["cert-manager"] ? `${gatewayName}-tls` : undefined;
-    let gateway: Gateway | undefined;
-    if (on["envoy-gateway"]) {
-      gateway = new Gateway(
-        gatewayName,
-        {
-          namespace: system,
-          appsNamespace: a.namespaces.apps,
-          ...(tlsSecretName ? { tlsSecretName } : {}),
-          serviceType: caps.loadBalancer === "none" ? "NodePort" : "LoadBalancer",
-          dependsOn: waitFor("envoy-gateway"),
-        },
-        child,
-      );
-      ready["envoy-gateway"] = gateway.ready;
-    }
-
-    let certManager: CertManager | undefined;
-    if (on["cert-manager"]) {
-      const acme = a.certManager.issuer === "acme" ? a.certManager.acme : undefined;
-      certManager = new CertManager(
-        `${name}-cert-manager`,
-        {
-          namespace: system,
-          domain: a.domain,
-          ...(acme ? { acme } : {}),
-          ...(eab ? { eabHmacKey: eab } : {}),
-          ...(gateway && tlsSecretName
-            ? {
-                gateway: {
-                  name: gatewayName,
-                  namespace: system,
-                  tlsSecretName,
-                  hosts: acme?.hosts ?? [a.domain, `*.${a.domain}`],
-                },
-              }
-            : {}),
-          dependsOn: waitFor("cert-manager"),
-        },
-        child,
-      );
-      ready["cert-manager"] = certManager.ready;
-    }
-
-    if (on["metrics-server"]) {
-      const metrics = new MetricsServer(
-        `${name}-metrics-server`,
-        {
-          namespace: system,
-          kubeletInsecureTLS: a.metrics.kubeletInsecureTLS,
-          replicas: caps.nodes > 1 ? 2 : 1,
-          dependsOn: waitFor("metrics-server"),
-        },
-        child,
-      );
-      ready["metrics-server"] = metrics.ready;
-    }
-
-    let storage: LocalPathStorage | undefined;
-    if (on["local-path-storage"]) {
-      storage = new LocalPathStorage(
-        `${name}-storage`,
-        { className: a.storage.className, path: a.storage.path, dependsOn: waitFor("local-path-storage") },
-        child,
-      );
-      ready["local-path-storage"] = storage.ready;
-    }
-
-    if (on["external-dns"] && a.externalDns.provider) {
-      const externalDns = new ExternalDns(
-        `${name}-external-dns`,
-        {
-          namespace: system,
-          provider: a.externalDns.provider,
-          domainFilters: a.externalDns.domainFilters ?? [a.domain],
-          txtOwnerId: a.externalDns.txtOwnerId,
-          policy: a.externalDns.policy,
-          gatewayRoutes: on["envoy-gateway"],
-          ...(a.externalDns.credentialsSecret
-            ? { credentialsSecret: a.externalDns.credentialsSecret, credentialsKeys: a.externalDns.credentialsKeys }
-            : {}),
-          dependsOn: waitFor("external-dns"),
-        },
-        child,
-      );
-      ready["external-dns"] = externalDns.ready;
-    }
-
-    const https = tlsSecretName !== undefined;
+    const https = gateway?.tlsSecretName !== undefined;
     this.platform = {
       appsNamespace: namespaces.apps,
       gateway: gateway && {
-        name: gateway.name,
-        namespace: gateway.namespace,
+        ...gateway.outputs,
         sectionName: https ? "https" : "http",
         scheme: https ? "https" : "http",
       },
-      storageClass: storage ? storage.storageClass : pulumi.output(caps.defaultStorageClass ?? a.storage.className),
-      domain: a.domain,
-      dependsOn: (["namespaces", "coredns", "envoy-gateway", "local-path-storage"] as const).flatMap(
-        (id) => ready[id] ?? [],
-      ),
+      storageClass,
+      domain: addons.domain,
+      dependsOn: workloadsWaitFor,
       systemNamespace: namespaces.system,
-      ...(certManager ? { clusterIssuer: certManager.issuerName } : {}),
+      ...(shared.clusterIssuer ? { clusterIssuer: shared.clusterIssuer } : {}),
     };
     this.registerOutputs({
       appsNamespace: this.platform.appsNamespace,
       storageClass: this.platform.storageClass,
-      gatewayName: gateway?.name,
+      gatewayName: gateway?.outputs.name,
       skipped: this.skipped,
     });
   }

@@ -8,6 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { charts } from "../config/versions.js";
 import { chartArgs } from "./chart.js";
 import { namespaceLabels } from "./namespaces.js";
+import type { ConfigProblem } from "../config/errors.js";
+import { disabled, firstReason, OFFLINE, type AddonDefinition } from "./addon.js";
 
 export interface MetalLbArgs {
   /** Address ranges (`a.b.c.d-a.b.c.e`) or CIDRs to hand out; validated by the schema. */
@@ -59,3 +61,40 @@ export class MetalLb extends pulumi.ComponentResource {
     this.registerOutputs({});
   }
 }
+
+/** MetalLB on bare metal, where the cluster's load balancers come from nowhere else. */
+export const metallbAddon: AddonDefinition = {
+  id: "metallb",
+  section: "metallb",
+  waitsFor: ["coredns"],
+  skip: (caps, addons) =>
+    firstReason([
+      [!addons.metallb.enabled, disabled("metallb")],
+      [
+        caps.loadBalancer !== "metallb",
+        `the cluster's load balancers come from elsewhere (capabilities.loadBalancer is "${caps.loadBalancer}")`,
+      ],
+      [!caps.online, OFFLINE],
+    ]),
+  problems(caps, addons) {
+    const problems: ConfigProblem[] = [];
+    if (caps.loadBalancer === "metallb" && addons.metallb.enabled && addons.metallb.addresses.length === 0) {
+      problems.push({
+        path: "kuar:addons.metallb.addresses",
+        received: addons.metallb.addresses,
+        message:
+          'needs at least one address range: this cluster\'s load balancer is MetalLB (capabilities.loadBalancer is "metallb") and MetalLB only hands out addresses from a pool',
+        fix: "Reserve free addresses on the nodes' network and run: pulumi config set --path 'kuar:addons.metallb.addresses[0]' 192.168.1.240-192.168.1.250.",
+      });
+    }
+    return problems;
+  },
+  install(ctx) {
+    const metallb = new MetalLb(
+      `${ctx.name}-metallb`,
+      { addresses: ctx.addons.metallb.addresses, dependsOn: ctx.waitFor() },
+      ctx.child,
+    );
+    return { ready: metallb.ready };
+  },
+};

@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts, images } from "../config/versions.js";
 import { chartArgs, imageValues } from "./chart.js";
+import { disabled, firstReason, OFFLINE, type AddonDefinition } from "./addon.js";
 
 export interface MetricsServerArgs {
   /** Namespace to install into. */
@@ -39,3 +40,29 @@ export class MetricsServer extends pulumi.ComponentResource {
     this.registerOutputs({});
   }
 }
+
+/** metrics-server where the cluster does not serve the metrics API. */
+export const metricsAddon: AddonDefinition = {
+  id: "metrics-server",
+  section: "metrics",
+  waitsFor: ["namespaces", "coredns"],
+  skip: (caps, addons) =>
+    firstReason([
+      [!addons.metrics.enabled, disabled("metrics")],
+      [caps.metricsServer, "the cluster already serves the metrics API (capabilities.metricsServer is true)"],
+      [!caps.online, OFFLINE],
+    ]),
+  install(ctx) {
+    const metrics = new MetricsServer(
+      `${ctx.name}-metrics-server`,
+      {
+        namespace: ctx.addons.namespaces.system,
+        kubeletInsecureTLS: ctx.addons.metrics.kubeletInsecureTLS,
+        replicas: ctx.caps.nodes > 1 ? 2 : 1,
+        dependsOn: ctx.waitFor(),
+      },
+      ctx.child,
+    );
+    return { ready: metrics.ready };
+  },
+};

@@ -5,6 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { appsNetworkPolicies, clusterDns, GATEWAY_NAMESPACE_LABELS, type DnsPeer } from "./network.js";
+import type { AddonDefinition } from "./addon.js";
 
 export type PodSecurityLevel = "privileged" | "baseline" | "restricted";
 
@@ -76,3 +77,27 @@ export class Namespaces extends pulumi.ComponentResource {
     this.registerOutputs({ system: this.system, apps: this.apps });
   }
 }
+
+/** Always installed: everything else is placed in these namespaces. */
+export const namespacesAddon: AddonDefinition = {
+  id: "namespaces",
+  section: "namespaces",
+  waitsFor: [],
+  skip: () => undefined,
+  workloadsWait: true,
+  install(ctx) {
+    const a = ctx.addons.namespaces;
+    const namespaces = new Namespaces(
+      `${ctx.name}-namespaces`,
+      {
+        system: a.system,
+        apps: a.apps,
+        networkPolicies: a.networkPolicies,
+        egress: a.egress,
+        dns: ctx.facts.dnsPeer ?? clusterDns(false, 53),
+      },
+      ctx.child,
+    );
+    return { ready: namespaces.ready, namespaces: { system: namespaces.system, apps: namespaces.apps } };
+  },
+};

@@ -6,6 +6,16 @@
 import { z } from "zod";
 import { dnsLabel, matching, parseCidr, parseIPv4 } from "../config/fields.js";
 import { fix } from "../config/toolkit.js";
+import type { AddonDefinition } from "./addon.js";
+import { certManagerAddon } from "./cert-manager.js";
+import { dashboardAddon } from "./dashboard.js";
+import { corednsAddon } from "./dns.js";
+import { externalDnsAddon } from "./external-dns.js";
+import { gatewayAddon } from "./gateway.js";
+import { metallbAddon } from "./metallb.js";
+import { metricsAddon } from "./metrics.js";
+import { namespacesAddon } from "./namespaces.js";
+import { storageAddon } from "./storage.js";
 
 /** A DNS name such as `kuar.example.com` (lowercase labels joined by dots). */
 export const domainName = matching(
@@ -327,3 +337,23 @@ export const addonsSchema = z
   });
 
 export type AddonsConfig = z.output<typeof addonsSchema>;
+
+/**
+ * The add-ons in install order, each defined beside its component (addon.ts says what a
+ * definition holds). A new add-on adds its section above and its entry here; plan.ts and the
+ * Bootstrap component walk this list and name none of them. A function, because the components
+ * import this module too: the list is built once every module has loaded.
+ */
+export function addonRegistry(): readonly AddonDefinition[] {
+  return [
+    namespacesAddon,
+    corednsAddon,
+    dashboardAddon,
+    metallbAddon,
+    gatewayAddon,
+    certManagerAddon,
+    metricsAddon,
+    storageAddon,
+    externalDnsAddon,
+  ];
+}

@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { images } from "../config/versions.js";
 import { namespaceLabels } from "./namespaces.js";
+import { disabled, firstReason, type AddonDefinition } from "./addon.js";
 
 export const PROVISIONER = "rancher.io/local-path";
 
@@ -199,3 +200,31 @@ export class LocalPathStorage extends pulumi.ComponentResource {
     this.registerOutputs({ storageClass: this.storageClass });
   }
 }
+
+/** local-path as the default StorageClass where the cluster has none and containers really run. */
+export const storageAddon: AddonDefinition = {
+  id: "local-path-storage",
+  section: "storage",
+  waitsFor: ["coredns"],
+  skip: (caps, addons) =>
+    firstReason([
+      [!addons.storage.enabled, disabled("storage")],
+      [
+        caps.defaultStorageClass !== undefined,
+        `the cluster already has a default StorageClass "${caps.defaultStorageClass}"`,
+      ],
+      [!caps.runsContainers, "containers do not run on this cluster, so a provisioner could not create volumes"],
+    ]),
+  workloadsWait: true,
+  // Without the provisioner, claims use the cluster's default class, else the name kuar would give it.
+  fallback: (caps, addons) => ({ storageClass: pulumi.output(caps.defaultStorageClass ?? addons.storage.className) }),
+  install(ctx) {
+    const a = ctx.addons.storage;
+    const storage = new LocalPathStorage(
+      `${ctx.name}-storage`,
+      { className: a.className, path: a.path, dependsOn: ctx.waitFor() },
+      ctx.child,
+    );
+    return { ready: storage.ready, storageClass: storage.storageClass };
+  },
+};

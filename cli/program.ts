@@ -160,6 +160,13 @@ Docs: README.md, docs/wizard.md, docs/ci.md, docs/configuration.md`,
 }
 
 type Act = <A extends unknown[]>(fn: (...a: A) => Promise<number>) => (...a: A) => Promise<void>;
+type Ephemeral = typeof import("./ephemeral.js");
+/** The options of the subcommands that start from a base stack. */
+interface BaseOptions {
+  from: string;
+  ttl: string;
+  name?: string;
+}
 
 function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
   const { ui } = deps;
@@ -194,9 +201,21 @@ function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
     return { ...c, prepare };
   };
   const withSignals = async () => (await import("./signals.js")).interruptible((l) => ui.warn(l));
+  /**
+   * One `ephemeral` subcommand: its options, and an action that gets the ephemeral module (loaded
+   * only when the command runs) with the parsed options, and returns the exit code.
+   */
+  const command = <O>(
+    name: string,
+    description: string,
+    options: Option[],
+    fn: (e: Ephemeral, o: O) => Promise<number>,
+  ): Command =>
+    options
+      .reduce((c, opt) => c.addOption(opt), eph.command(name).description(description))
+      .action(act(async (o: O) => fn(await import("./ephemeral.js"), o)));
   /** `up` and `run` start from a base stack, with a TTL and an optional name. */
-  const fromBase = (name: string, description: string) =>
-    eph.command(name).description(description).addOption(from()).addOption(ttlOpt()).addOption(nameOpt());
+  const fromBase = () => [from(), ttlOpt(), nameOpt()];
   /** Checks the base, then the teardown context, with a signal that SIGINT and SIGTERM abort. */
   const begin = async (base: string) => {
     await checkBase(base);
@@ -208,20 +227,20 @@ function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
       throw err;
     }
   };
+  /** Brings the stack up from its base; `created` hears the stack's name as soon as it exists. */
+  const upFrom = (e: Ephemeral, c: Parameters<Ephemeral["up"]>[0], o: BaseOptions, created: (stack: string) => void) =>
+    e.up(c, { from: o.from, ttl: o.ttl, ...(o.name ? { name: o.name } : {}), onSession: (s) => created(s.stack) });
 
-  fromBase("up", "create an ephemeral stack from a base stack and bring it up; prints JSON").action(
-    act(async (o: { from: string; ttl: string; name?: string }) => {
-      const e = await import("./ephemeral.js");
+  command(
+    "up",
+    "create an ephemeral stack from a base stack and bring it up; prints JSON",
+    fromBase(),
+    async (e, o: BaseOptions) => {
       const { abort, c } = await begin(o.from);
       let r: Awaited<ReturnType<typeof e.up>>;
       let created: string | undefined;
       try {
-        r = await e.up(c, {
-          from: o.from,
-          ttl: o.ttl,
-          ...(o.name ? { name: o.name } : {}),
-          onSession: (s) => (created = s.stack),
-        });
+        r = await upFrom(e, c, o, (stack) => (created = stack));
       } catch (err) {
         if (!abort.signal.aborted) throw err;
         ui.error(describeError(err));
@@ -244,78 +263,60 @@ function ephemeralCommands(eph: Command, deps: RunDeps, act: Act): void {
         ),
       );
       return EXIT.ok;
-    }),
+    },
   );
 
-  eph
-    .command("test")
-    .description("smoke checks through kubectl: nodes Ready, workloads rolled out, Jobs complete")
-    .addOption(nameOpt())
-    .action(
-      act(async (o: { name?: string }) => {
-        const e = await import("./ephemeral.js");
-        const { systemToolchain, toolchainBinDir } = await import("./engine.js");
-        const bin = systemToolchain ? (await ctx("cli")).bin : toolchainBinDir();
-        return (await e.test({ bin, log: (l) => ui.out(l) }, o.name)).ok ? EXIT.ok : EXIT.failed;
-      }),
-    );
+  command(
+    "test",
+    "smoke checks through kubectl: nodes Ready, workloads rolled out, Jobs complete",
+    [nameOpt()],
+    async (e, o: { name?: string }) => {
+      const { systemToolchain, toolchainBinDir } = await import("./engine.js");
+      const bin = systemToolchain ? (await ctx("cli")).bin : toolchainBinDir();
+      return (await e.test({ bin, log: (l) => ui.out(l) }, o.name)).ok ? EXIT.ok : EXIT.failed;
+    },
+  );
 
-  eph
-    .command("down")
-    .description("destroy and remove an ephemeral stack (safe twice); refuses stacks kuar did not create")
-    .addOption(nameOpt())
-    .action(
-      act(async (o: { name?: string }) => {
-        const e = await import("./ephemeral.js");
-        await e.down(await teardownCtx(), o.name);
-        return EXIT.ok;
-      }),
-    );
+  command(
+    "down",
+    "destroy and remove an ephemeral stack (safe twice); refuses stacks kuar did not create",
+    [nameOpt()],
+    async (e, o: { name?: string }) => {
+      await e.down(await teardownCtx(), o.name);
+      return EXIT.ok;
+    },
+  );
 
-  eph
-    .command("reap")
-    .description("tear down every ephemeral stack whose TTL has passed; prints JSON")
-    .action(
-      act(async () => {
-        const e = await import("./ephemeral.js");
-        const reaped = await e.reap(await teardownCtx());
-        ui.out(JSON.stringify({ reaped }));
-        return EXIT.ok;
-      }),
-    );
+  command("reap", "tear down every ephemeral stack whose TTL has passed; prints JSON", [], async (e) => {
+    const reaped = await e.reap(await teardownCtx());
+    ui.out(JSON.stringify({ reaped }));
+    return EXIT.ok;
+  });
 
-  fromBase("run", "up, test, then down (always); exit code is the test's").action(
-    act(async (o: { from: string; ttl: string; name?: string }) => {
-      const e = await import("./ephemeral.js");
-      const { abort, c } = await begin(o.from);
-      // Only a stack this very run recorded is torn down: never a name that merely was asked for.
-      let created: string | undefined;
-      let code: number = EXIT.failed;
+  command("run", "up, test, then down (always); exit code is the test's", fromBase(), async (e, o: BaseOptions) => {
+    const { abort, c } = await begin(o.from);
+    // Only a stack this very run recorded is torn down: never a name that merely was asked for.
+    let created: string | undefined;
+    let code: number = EXIT.failed;
+    try {
+      const r = await upFrom(e, c, o, (stack) => (created = stack));
+      code = abort.signal.aborted
+        ? EXIT.interrupted
+        : (await e.test({ ...c, log: (l) => ui.out(l) }, r.session.stack)).ok
+          ? EXIT.ok
+          : EXIT.failed;
+    } catch (err) {
+      ui.error(describeError(err));
+      if (abort.signal.aborted) code = EXIT.interrupted;
+    } finally {
       try {
-        const r = await e.up(c, {
-          from: o.from,
-          ttl: o.ttl,
-          ...(o.name ? { name: o.name } : {}),
-          onSession: (s) => (created = s.stack),
-        });
-        code = abort.signal.aborted
-          ? EXIT.interrupted
-          : (await e.test({ ...c, log: (l) => ui.out(l) }, r.session.stack)).ok
-            ? EXIT.ok
-            : EXIT.failed;
-      } catch (err) {
-        ui.error(describeError(err));
-        if (abort.signal.aborted) code = EXIT.interrupted;
+        if (created) await e.down({ ...c, signal: undefined }, created);
       } finally {
-        try {
-          if (created) await e.down({ ...c, signal: undefined }, created);
-        } finally {
-          abort.dispose();
-        }
+        abort.dispose();
       }
-      return code;
-    }),
-  );
+    }
+    return code;
+  });
 }
 
 /** Parses and runs; returns the exit code (never exits the process itself). */

@@ -58,10 +58,8 @@ export interface WizardContext extends Asker {
   problemsIf(path: ConfigPath, value: unknown): { path: string; text: string }[];
   /** The stack name reads as a throwaway one (dev, test, ci, ...): cheaper defaults are offered. */
   dev: boolean;
-  /** Reads host keys; absent where the wizard must not touch the network. */
+  /** Reads host keys instead of the target's own reader (tests script it). @default the target's own */
   keyscan?: Keyscan;
-  /** `SHA256:...` for an `ssh-ed25519 AAAA...` line. */
-  fingerprint(keyLine: string): string;
 }
 
 export type Status = "PASS" | "WARN" | "FAIL";

@@ -50,6 +50,11 @@ export interface TargetInfo<S extends z.ZodType = z.ZodType, N extends string = 
    * a stack of this target, and updates the mirrors. @default none
    */
   cloudConfig?: { namespace: string; mirrors: Readonly<Record<string, ConfigPath>> };
+  /**
+   * How the wizard's summary shows one of the settings (`hosts[0].hostKey` as its fingerprint),
+   * given its path below `kuar:<name>`. @default undefined for every setting: its value as written
+   */
+  describeSetting?(path: string, value: unknown): string | undefined;
 }
 
 export interface TargetDefinition<S extends z.ZodType = z.ZodType, N extends string = string> extends TargetInfo<S, N> {

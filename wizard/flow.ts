@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { defaultTarget, targets, type RegisteredTarget } from "../providers/registry.js";
-import type { AnswerKind, Question, WizardContext } from "../providers/setup.js";
+import type { AnswerKind, Keyscan, Question, WizardContext } from "../providers/setup.js";
 import {
   check,
   getIn,
@@ -20,7 +20,6 @@ import {
   type Path,
   type SecretKey,
 } from "./answers.js";
-import { fingerprintOf, type Keyscan } from "./hostkey.js";
 import { formatChecks, verdict, type Check } from "./preflight.js";
 import type { Prompter } from "./prompts.js";
 import { renderStackYaml, summaryText } from "./render.js";
@@ -30,7 +29,8 @@ import { stackFile } from "./write.js";
 export interface FlowDeps {
   prompter: Prompter;
   stacksDir: string;
-  keyscan: Keyscan;
+  /** Reads host keys instead of the target's own reader (tests script it). @default the target's own */
+  keyscan?: Keyscan;
   preflight: (config: Record<string, unknown>) => Promise<Check[]>;
   /** Answers given as flags (`kuar init --target gke --set gke.region=...`): asked no more, or offered as defaults. */
   prefill?: Prefill;
@@ -156,7 +156,6 @@ export async function runFlow(deps: FlowDeps): Promise<FlowResult | undefined> {
     say: (line) => p.say(line),
     dev,
     ...(deps.keyscan ? { keyscan: deps.keyscan } : {}),
-    fingerprint: fingerprintOf,
   };
   await (await target.setup()).ask?.(w);
 

@@ -11,8 +11,8 @@ import { toolchainReady } from "../cli/engine.js";
 import { relevantSecrets } from "./answers.js";
 import { decodeValue, parsePath, setIn, TARGETS } from "./answers.js";
 import { answersFromCli, parseCli, usage, type CliOptions } from "./args.js";
+import type { Keyscan } from "../providers/setup.js";
 import { runFlow } from "./flow.js";
-import { keyscan as realKeyscan, type Keyscan } from "./hostkey.js";
 import { defaultPreflightDeps, formatChecks, preflight, verdict, type PreflightDeps } from "./preflight.js";
 import { inquirerPrompter, type Prompter } from "./prompts.js";
 import { renderStackYaml, summaryText } from "./render.js";
@@ -24,7 +24,8 @@ export const projectStacksDir = resolve(fileURLToPath(new URL("..", import.meta.
 export interface MainDeps {
   stacksDir: string;
   prompter: Prompter;
-  keyscan: Keyscan;
+  /** Reads host keys instead of the target's own reader (tests script it). @default the target's own */
+  keyscan?: Keyscan;
   preflight: PreflightDeps;
   /** The Pulumi CLI that stores secrets; resolved only when there are secrets. */
   pulumi: (stacksDir: string) => Promise<PulumiCli>;
@@ -54,7 +55,7 @@ export async function main(argv: string[], overrides: Partial<MainDeps> = {}): P
   const deps: MainDeps = {
     stacksDir,
     prompter: overrides.prompter ?? inquirerPrompter(out),
-    keyscan: overrides.keyscan ?? realKeyscan,
+    ...(overrides.keyscan ? { keyscan: overrides.keyscan } : {}),
     preflight: overrides.preflight ?? { ...defaultPreflightDeps(env), toolchainReady },
     pulumi: overrides.pulumi ?? ((dir) => projectPulumi(dir, err)),
     out,
@@ -136,7 +137,7 @@ async function interactive(opts: CliOptions, deps: MainDeps): Promise<number> {
     const result = await runFlow({
       prompter: deps.prompter,
       stacksDir: deps.stacksDir,
-      keyscan: deps.keyscan,
+      ...(deps.keyscan ? { keyscan: deps.keyscan } : {}),
       preflight: (config) => preflight(config, deps.preflight),
       prefill: {
         ...(opts.stack !== undefined ? { stack: opts.stack } : {}),

@@ -5,8 +5,8 @@
 import { Document, isMap, isScalar, parseDocument, type YAMLMap } from "yaml";
 import { NAMESPACE } from "../config/load.js";
 import { defaultTarget, targets } from "../providers/registry.js";
+import type { TargetInfo } from "../providers/target.js";
 import { getIn, isSecretKey, relevantSecrets, type SecretKey } from "./answers.js";
-import { fingerprintOf } from "./hostkey.js";
 import { addonOffers, offeredOn, workloadOffers } from "./sections.js";
 
 export const HEADER =
@@ -114,7 +114,8 @@ export function summaryText(s: SummaryInput): string {
     const v = getIn(s.config, [section, o.key, "enabled"]);
     return v === undefined ? o.enabledByDefault : v === true;
   };
-  const known = targets.find((t) => t.name === target)?.knownCapabilities ?? {};
+  const info: TargetInfo | undefined = targets.find((t) => t.name === target);
+  const known = info?.knownCapabilities ?? {};
   // An add-on the target can never use (MetalLB on a cloud) is not listed: it would only confuse.
   const shown = addonOffers.filter((o) => offeredOn(o, known));
   const addonOn = on("addons");
@@ -123,7 +124,7 @@ export function summaryText(s: SummaryInput): string {
     `Stack     ${s.stack}`,
     `File      ${s.file}${s.exists ? "  (exists: will be replaced)" : "  (new)"}`,
     `Target    ${target}`,
-    ...describeSettings(settings).map((l) => `            ${l}`),
+    ...describeSettings(settings, "", info?.describeSetting).map((l) => `            ${l}`),
     `Add-ons   on: ${names(shown.filter(addonOn))}; off: ${names(shown.filter((a) => !addonOn(a)))}`,
     `          (add-ons still install only where the cluster needs them; see docs/addons.md)`,
     `Workloads ${names(workloadOffers.filter(on("workloads")))}`,
@@ -145,17 +146,25 @@ function secretLine(set: readonly SecretKey[], used: readonly SecretKey[]): stri
   return parts.join(", ") || "none needed";
 }
 
-/** One line per setting, nested objects flattened (`workloadPools[0].spot: true`). */
-export function describeSettings(settings: unknown, prefix = ""): string[] {
+/**
+ * One line per setting, nested objects flattened (`workloadPools[0].spot: true`); `show` is the
+ * target's own way to show a setting (a host key as its fingerprint).
+ */
+export function describeSettings(
+  settings: unknown,
+  prefix = "",
+  show?: (path: string, value: unknown) => string | undefined,
+): string[] {
   if (settings === null || typeof settings !== "object")
     return prefix ? [`${prefix}: ${JSON.stringify(settings)}`] : [];
   const entries = Array.isArray(settings)
     ? settings.map((v, i) => [`${prefix}[${i}]`, v] as const)
     : Object.entries(settings).map(([k, v]) => [prefix ? `${prefix}.${k}` : k, v] as const);
   return entries.flatMap(([k, v]) => {
-    if (k.endsWith("hostKey") && typeof v === "string") return [`${k}: ${fingerprintOf(v)}`];
+    const shown = show?.(k, v);
+    if (shown !== undefined) return [`${k}: ${shown}`];
     return v !== null && typeof v === "object" && !(Array.isArray(v) && v.every((x) => typeof x !== "object"))
-      ? describeSettings(v, k)
+      ? describeSettings(v, k, show)
       : [`${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`];
   });
 }

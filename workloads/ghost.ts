@@ -13,6 +13,7 @@ import { securePod } from "./pod.js";
 import { ghostSchema, type GhostConfig } from "./schema.js";
 import { httpRoute } from "./route.js";
 import { awaitAddress } from "../common/awaits.js";
+import type { WorkloadDefinition } from "./workload.js";
 
 /** The ghost image's `node` user. */
 export const GHOST_UID = 1000;
@@ -261,3 +262,23 @@ export class Ghost extends pulumi.ComponentResource {
     this.registerOutputs({ url: this.url, serviceName: this.serviceName });
   }
 }
+
+/** Ghost as the Workloads component deploys it. */
+export const ghostWorkload: WorkloadDefinition<"ghost"> = {
+  key: "ghost",
+  secrets: ["ghostDatabasePassword", "ghostSmtpPassword"],
+  install(ctx) {
+    const ghost = new Ghost(
+      `${ctx.name}-ghost`,
+      {
+        ...ctx.base,
+        config: ctx.config,
+        storageClass: ctx.platform.storageClass,
+        databasePassword: ctx.secrets["ghostDatabasePassword"],
+        smtpPassword: ctx.secrets["ghostSmtpPassword"],
+      },
+      ctx.child,
+    );
+    return { ghost: ghost.url };
+  },
+};

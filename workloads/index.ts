@@ -1,16 +1,14 @@
 /**
  * Workloads: the apps a stack enables, each a typed component, composed on the platform that
- * bootstrap hands over. Nothing here knows which target the cluster runs on.
+ * bootstrap hands over. Nothing here knows which target the cluster runs on, nor which apps
+ * exist: it deploys what the registry (schema.ts) lists, each with its own secrets.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Platform } from "../bootstrap/platform.js";
 import type { KubernetesCluster } from "../providers/contract.js";
 import type { AppBaseArgs } from "./common.js";
-import { Ghost } from "./ghost.js";
-import { Kuard } from "./kuard.js";
-import { ParseServer } from "./parse.js";
-import { Redis } from "./redis.js";
-import type { WorkloadsConfig } from "./schema.js";
+import { workloadRegistry, type WorkloadsConfig } from "./schema.js";
+import type { WorkloadContext, WorkloadDefinition } from "./workload.js";
 
 export interface WorkloadsArgs {
   /** The cluster; its provider becomes every child's provider, its arch picks images. */
@@ -19,13 +17,8 @@ export interface WorkloadsArgs {
   platform: Platform;
   /** Validated `kuar:workloads`. */
   config: WorkloadsConfig;
-  /** Supplied secrets; missing ones are generated and kept stable in state. */
-  secrets?: {
-    parseMasterKey?: pulumi.Output<string>;
-    ghostDatabasePassword?: pulumi.Output<string>;
-    ghostSmtpPassword?: pulumi.Output<string>;
-    redisPassword?: pulumi.Output<string>;
-  };
+  /** Supplied secrets by config key; each workload gets its own. Missing ones are generated and kept stable in state. @default none */
+  secrets?: Partial<Record<string, pulumi.Output<string>>>;
 }
 
 export class Workloads extends pulumi.ComponentResource {
@@ -43,50 +36,31 @@ export class Workloads extends pulumi.ComponentResource {
       domain: platform.domain,
       dependsOn: platform.dependsOn,
     };
-    const child = { parent: this };
     const ns = platform.appsNamespace;
-    const inCluster = (svc: pulumi.Output<string>, port: number) =>
-      pulumi.interpolate`${svc}.${ns}.svc.cluster.local:${port}`;
+    const shared: Omit<WorkloadContext<keyof WorkloadsConfig>, "config" | "secrets"> = {
+      name,
+      base,
+      platform,
+      child: { parent: this },
+      inCluster: (svc, port) => pulumi.interpolate`${svc}.${ns}.svc.cluster.local:${port}`,
+    };
     const endpoints: Record<string, pulumi.Output<string>> = {};
-
-    if (config.kuard.enabled) {
-      const kuard = new Kuard(`${name}-kuard`, { ...base, config: config.kuard }, child);
-      endpoints["kuard"] = kuard.url;
-    }
-    if (config.parse.enabled) {
-      const parse = new ParseServer(
-        `${name}-parse`,
-        { ...base, config: config.parse, storageClass: platform.storageClass, masterKey: secrets.parseMasterKey },
-        child,
-      );
-      endpoints["parse"] = parse.url;
-      if (config.parse.dashboard) endpoints["parseDashboard"] = parse.dashboardUrl.apply((u) => u ?? "");
-    }
-    if (config.ghost.enabled) {
-      const ghost = new Ghost(
-        `${name}-ghost`,
-        {
-          ...base,
-          config: config.ghost,
-          storageClass: platform.storageClass,
-          databasePassword: secrets.ghostDatabasePassword,
-          smtpPassword: secrets.ghostSmtpPassword,
-        },
-        child,
-      );
-      endpoints["ghost"] = ghost.url;
-    }
-    if (config.redis.enabled) {
-      const redis = new Redis(
-        `${name}-redis`,
-        { ...base, config: config.redis, storageClass: platform.storageClass, password: secrets.redisPassword },
-        child,
-      );
-      endpoints["redisSentinel"] = inCluster(redis.sentinelService, 26379);
-      endpoints["redisPrimary"] = inCluster(redis.primaryService, 6379);
-    }
+    for (const w of workloadRegistry()) Object.assign(endpoints, deploy(w, config, secrets, shared));
 
     this.endpoints = pulumi.output(endpoints);
     this.registerOutputs({ endpoints: this.endpoints });
   }
+}
+
+/** One workload, when its section is enabled, with only the secrets it declares. */
+function deploy<K extends keyof WorkloadsConfig>(
+  w: WorkloadDefinition<K>,
+  config: WorkloadsConfig,
+  secrets: Partial<Record<string, pulumi.Output<string>>>,
+  shared: Omit<WorkloadContext<K>, "config" | "secrets">,
+): Record<string, pulumi.Output<string>> {
+  const own = config[w.key];
+  if (!own.enabled) return {};
+  const mine = Object.fromEntries((w.secrets ?? []).flatMap((k) => (secrets[k] ? [[k, secrets[k]]] : [])));
+  return w.install({ ...shared, config: own, secrets: mine });
 }

@@ -22,6 +22,7 @@ import { kuardSchema, type KuardConfig } from "./schema.js";
 import { httpRoute } from "./route.js";
 import { JOB_TIMEOUTS } from "./timeouts.js";
 import { awaitAddress } from "../common/awaits.js";
+import type { WorkloadDefinition } from "./workload.js";
 
 /** kuard's image runs as `nobody:nobody` (alpine's 65534); see config/contracts/images/kuard.json. */
 export const KUARD_UID = 65534;
@@ -164,3 +165,12 @@ export class Kuard extends pulumi.ComponentResource {
     this.registerOutputs({ url: this.url, serviceName: this.serviceName });
   }
 }
+
+/** kuard as the Workloads component deploys it. */
+export const kuardWorkload: WorkloadDefinition<"kuard"> = {
+  key: "kuard",
+  install(ctx) {
+    const kuard = new Kuard(`${ctx.name}-kuard`, { ...ctx.base, config: ctx.config }, ctx.child);
+    return { kuard: kuard.url };
+  },
+};

@@ -22,6 +22,7 @@ import { securePod } from "./pod.js";
 import { parseSchema, type ParseConfig } from "./schema.js";
 import { httpRoute } from "./route.js";
 import { awaitAddress } from "../common/awaits.js";
+import type { WorkloadDefinition } from "./workload.js";
 
 /** The parse images' `node` user. */
 export const PARSE_UID = 1000;
@@ -304,3 +305,25 @@ export class ParseServer extends pulumi.ComponentResource {
     this.registerOutputs({ url: this.url, dashboardUrl: this.dashboardUrl, serviceName: this.serviceName });
   }
 }
+
+/** parse-server (and its dashboard when asked for) as the Workloads component deploys it. */
+export const parseWorkload: WorkloadDefinition<"parse"> = {
+  key: "parse",
+  secrets: ["parseMasterKey"],
+  install(ctx) {
+    const parse = new ParseServer(
+      `${ctx.name}-parse`,
+      {
+        ...ctx.base,
+        config: ctx.config,
+        storageClass: ctx.platform.storageClass,
+        masterKey: ctx.secrets["parseMasterKey"],
+      },
+      ctx.child,
+    );
+    return {
+      parse: parse.url,
+      ...(ctx.config.dashboard ? { parseDashboard: parse.dashboardUrl.apply((u) => u ?? "") } : {}),
+    };
+  },
+};

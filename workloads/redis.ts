@@ -21,6 +21,7 @@ import { securePod, type SecureContainerArgs } from "./pod.js";
 import { redisSchema, type RedisConfig } from "./schema.js";
 import { STATEFUL_SET_TIMEOUTS } from "./timeouts.js";
 import { awaitAddress } from "../common/awaits.js";
+import type { WorkloadDefinition } from "./workload.js";
 
 /** The redis alpine image's `redis` user (uid 999, group 1000). */
 export const REDIS_UID = 999;
@@ -301,3 +302,25 @@ export class Redis extends pulumi.ComponentResource {
     });
   }
 }
+
+/** Redis as the Workloads component deploys it; its endpoints are in-cluster addresses. */
+export const redisWorkload: WorkloadDefinition<"redis"> = {
+  key: "redis",
+  secrets: ["redisPassword"],
+  install(ctx) {
+    const redis = new Redis(
+      `${ctx.name}-redis`,
+      {
+        ...ctx.base,
+        config: ctx.config,
+        storageClass: ctx.platform.storageClass,
+        password: ctx.secrets["redisPassword"],
+      },
+      ctx.child,
+    );
+    return {
+      redisSentinel: ctx.inCluster(redis.sentinelService, 26379),
+      redisPrimary: ctx.inCluster(redis.primaryService, 6379),
+    };
+  },
+};

@@ -6,6 +6,11 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { parseCidr, quantity } from "../config/fields.js";
 import { fix } from "../config/toolkit.js";
+import { ghostWorkload } from "./ghost.js";
+import { kuardWorkload } from "./kuard.js";
+import { parseWorkload } from "./parse.js";
+import { redisWorkload } from "./redis.js";
+import type { WorkloadDefinition } from "./workload.js";
 
 /** `"500m"` -> 0.5, `"1Gi"` -> 1073741824; undefined for anything that is not a quantity. */
 export function quantityValue(q: string): number | undefined {
@@ -307,6 +312,16 @@ export function workloadSecretProblems(w: WorkloadsConfig, has: (key: string) =>
   }
   return out;
 }
+/**
+ * The workloads in deploy order, each defined beside its component (workload.ts says what a
+ * definition holds). A new workload adds its section to workloadsSchema and its entry here; the
+ * Workloads component walks this list and names none of them. A function, because the components
+ * import this module too: the list is built once every module has loaded.
+ */
+export function workloadRegistry(): readonly WorkloadDefinition[] {
+  return [kuardWorkload, parseWorkload, ghostWorkload, redisWorkload];
+}
+
 export type KuardConfig = z.output<typeof kuardSchema>;
 export type ParseConfig = z.output<typeof parseSchema>;
 export type GhostConfig = z.output<typeof ghostSchema>;

@@ -4,6 +4,7 @@
  */
 import type { TargetInfo } from "../target.js";
 import { archOfPools, type ClusterCapabilities } from "../contract.js";
+import { fingerprintOf } from "./hostkey.js";
 import { settings } from "./schema.js";
 
 const known = {
@@ -23,4 +24,7 @@ export const info: TargetInfo<typeof settings, "raspberrypi"> = {
   knownCapabilities: known,
   /** A k3s cluster token to use instead of a generated one. */
   secretKeys: ["k3sToken"],
+  // A pinned host key is compared by eye with `ssh-keygen -l` on the Pi: show its fingerprint.
+  describeSetting: (path, value) =>
+    path.endsWith("hostKey") && typeof value === "string" ? fingerprintOf(value) : undefined,
 };

@@ -4,6 +4,7 @@
  * what k3s needs (architecture, memory cgroup, passwordless sudo).
  */
 import type { Check, PreflightDeps, TargetSetup, WizardContext } from "../setup.js";
+import { fingerprintOf, keyscan } from "./hostkey.js";
 import type { HostSettings } from "./schema.js";
 
 export const setup: TargetSetup = {
@@ -85,16 +86,15 @@ async function askPis(w: WizardContext): Promise<void> {
 async function pinHostKey(w: WizardContext, i: number, address: string, port: number): Promise<void> {
   const path = ["raspberrypi", "hosts", i, "hostKey"] as const;
   if (
-    w.keyscan &&
-    (await w.confirm({
+    await w.confirm({
       id: `hosts[${i}].scan`,
       message: `Read ${address}'s host key now with ssh-keyscan? (on a network you trust)`,
       default: true,
-    }))
+    })
   ) {
-    const r = await w.keyscan(address, port);
+    const r = await (w.keyscan ?? keyscan)(address, port);
     if (r.key) {
-      w.say(`${address}:${port} presents ${w.fingerprint(r.key)}`);
+      w.say(`${address}:${port} presents ${fingerprintOf(r.key)}`);
       w.say("Compare it with the Pi's own: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub (on its console).");
       if (await w.confirm({ id: `hosts[${i}].pin`, message: "Pin this host key?", default: true })) {
         w.put(path, r.key);
@@ -107,5 +107,5 @@ async function pinHostKey(w: WizardContext, i: number, address: string, port: nu
     path,
     message: `Pi ${i + 1}: paste its ed25519 host key line (ssh-ed25519 AAAA...)`,
   });
-  w.say(`Pinned ${w.fingerprint(String(key))}`);
+  w.say(`Pinned ${fingerprintOf(String(key))}`);
 }

@@ -8,11 +8,11 @@
  * whose connection drops is never sent again: its outcome is unknown, so the session throws
  * OutcomeUnknownError and the caller re-probes the host and re-plans.
  */
-import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import type { Readable } from "node:stream";
 import { NodeSSH } from "node-ssh";
+import { fingerprint } from "./hostkey.js";
 import { parseHostKey } from "./schema.js";
 import type { SshTarget } from "./inventory.js";
 import { processPool, type SessionPool, type Step, type Taken } from "./pool.js";
@@ -107,11 +107,6 @@ export interface RunResult {
   code: number | null;
   stdout: string;
   stderr: string;
-}
-
-/** `SHA256:<base64 without padding>` of a key blob, as `ssh-keygen -l` and ssh's prompts print it. */
-export function fingerprint(blob: Buffer): string {
-  return `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`;
 }
 
 /** The first line of an error, at most 120 characters: enough for a retry line. */

@@ -13,7 +13,7 @@ import { after, before, describe, test } from "node:test";
 import { parseConfig } from "../../config/load.js";
 import { stackFileConfig } from "../../config/stack-file.js";
 import { settings } from "../../providers/raspberrypi/schema.js";
-import { fingerprintOf, keyscan } from "../../wizard/hostkey.js";
+import { fingerprintOf, keyscan } from "../../providers/raspberrypi/hostkey.js";
 import { main } from "../../wizard/main.js";
 import { defaultPreflightDeps, formatChecks, preflight, type Check } from "../../wizard/preflight.js";
 import { scripted } from "../unit/wizard/scripted.js";

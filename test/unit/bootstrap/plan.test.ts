@@ -138,13 +138,13 @@ describe("problems only the capabilities reveal", () => {
       problems(() => planAddons(cloud, a)),
       /kuar:acmeEabHmacKey: is required because kuar:addons\.certManager\.acme\.eabKeyId is set .*Run: pulumi config set --secret kuar:acmeEabHmacKey/,
     );
-    assert.equal(planAddons(cloud, a, { hasEabSecret: true }).install["cert-manager"], true);
+    assert.equal(planAddons(cloud, a, { secrets: ["acmeEabHmacKey"] }).install["cert-manager"], true);
   });
 
   test("fails when the EAB secret is set without a key ID", () => {
     const a = addons({ certManager: { issuer: "acme", acme: { email: "a@b.co", dns01: {} } } });
     assert.match(
-      problems(() => planAddons(cloud, a, { hasEabSecret: true })),
+      problems(() => planAddons(cloud, a, { secrets: ["acmeEabHmacKey"] })),
       /kuar:addons\.certManager\.acme\.eabKeyId: is required because the secret kuar:acmeEabHmacKey is set/,
     );
   });

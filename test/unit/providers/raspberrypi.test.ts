@@ -22,7 +22,8 @@ const plan = {
   ...(await import("../../../providers/raspberrypi/kubeconfig.js")),
   ...(await import("../../../providers/raspberrypi/script.js")),
 };
-const { fingerprint, brief } = await import("../../../providers/raspberrypi/ssh.js");
+const { brief } = await import("../../../providers/raspberrypi/ssh.js");
+const { fingerprint } = await import("../../../providers/raspberrypi/hostkey.js");
 const { settings, parseHostKey, nodeNameOf } = await import("../../../providers/raspberrypi/schema.js");
 const { target } = await import("../../../providers/raspberrypi/index.js");
 const { k3sVersion } = await import("../../../config/versions.js");

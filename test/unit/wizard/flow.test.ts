@@ -11,7 +11,7 @@ import { after, describe, test } from "node:test";
 import { parseConfig } from "../../../config/load.js";
 import { stackFileConfig } from "../../../config/stack-file.js";
 import { check, promptError } from "../../../wizard/answers.js";
-import { fingerprint } from "../../../wizard/hostkey.js";
+import { fingerprint } from "../../../providers/raspberrypi/hostkey.js";
 import { main, type MainDeps } from "../../../wizard/main.js";
 import type { PulumiCli } from "../../../wizard/write.js";
 import { quietPreflight, scripted, seq } from "./scripted.js";

@@ -15,7 +15,7 @@ import {
   stackNameProblem,
   toStackConfig,
 } from "../../../wizard/answers.js";
-import { fingerprint, fingerprintOf, keyFromKeyscan } from "../../../wizard/hostkey.js";
+import { fingerprint, fingerprintOf, keyFromKeyscan } from "../../../providers/raspberrypi/hostkey.js";
 import { renderStackYaml, summaryText } from "../../../wizard/render.js";
 
 const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEHBEc8upHiBfuFVN+gthpBS1x18UYyqxioCRQVLlfby";

@@ -5,12 +5,13 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { parseHostKey } from "../providers/raspberrypi/schema.js";
+import type { Keyscan } from "../setup.js";
+import { parseHostKey } from "./schema.js";
 
-/** `SHA256:<base64 of sha256(blob), unpadded>`, as `ssh-keygen -l` prints it. */
-export function fingerprint(base64Blob: string): string {
-  const digest = createHash("sha256").update(Buffer.from(base64Blob, "base64")).digest("base64");
-  return `SHA256:${digest.replace(/=+$/, "")}`;
+/** `SHA256:<base64 of sha256(blob), unpadded>`, as `ssh-keygen -l` and ssh's prompts print it. */
+export function fingerprint(blob: string | Buffer): string {
+  const bytes = typeof blob === "string" ? Buffer.from(blob, "base64") : blob;
+  return `SHA256:${createHash("sha256").update(bytes).digest("base64").replace(/=+$/, "")}`;
 }
 
 /** The fingerprint of an `ssh-ed25519 AAAA...` line, or the line itself when it does not parse. */
@@ -28,8 +29,6 @@ export function keyFromKeyscan(output: string): string | undefined {
   }
   return undefined;
 }
-
-export type Keyscan = (address: string, port: number) => Promise<{ key?: string; error?: string }>;
 
 /** Runs `ssh-keyscan -t ed25519 -p <port> <address>` with a short timeout. */
 export const keyscan: Keyscan = (address, port) =>
