@@ -3,7 +3,7 @@
 //   node scripts/test.mjs unit ssh      (npm test)
 //   node scripts/test.mjs e2e           (npm run test:e2e)
 // Extra arguments after "--" go to node --test (e.g. --test-name-pattern).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,19 +60,52 @@ const defer = fileURLToPath(new URL("lib/defer-pulumi-deps.mjs", import.meta.url
 // Three files at a time on two cores: the ssh tier's files spend most of their time waiting on
 // sshd and reconnect delays, and a third slot keeps both cores busy meanwhile.
 const concurrency = tiers.includes("e2e") ? "1" : "3";
-const r = spawnSync(
-  process.execPath,
-  [
-    "--import",
-    defer,
-    "--import",
-    "tsx",
-    "--test",
-    `--test-concurrency=${concurrency}`,
-    "--test-reporter=spec",
-    ...extra,
-    ...files,
-  ],
-  { stdio: "inherit", env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } },
-);
-process.exit(r.status ?? 1);
+const nodeTest = (loader, list, conc) => [
+  "--import",
+  defer,
+  ...loader,
+  "--test",
+  `--test-concurrency=${conc}`,
+  "--test-reporter=spec",
+  ...extra,
+  ...list,
+];
+const env = { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" };
+
+// The unit and ssh tiers run compiled ahead of time, like the program (scripts/lib/build-program.mjs:
+// kuar's modules bundled, npm packages loaded from node_modules): tsx's loader in every test
+// process cost more CPU than most files' own tests (npm test here: 239 s of CPU through tsx,
+// 130 s compiled). Stack traces then name the build's files (.kuar/build/<key>/test/...), whose
+// code is the source's, module by module; `node --import tsx --test <file>` runs one from source.
+// These files must run from source, each for the reason given:
+const FROM_SOURCE = new Map([
+  // imports index.ts once per stack with a query string, for a fresh program each time
+  ["test/unit/bootstrap/stacks-render.test.ts", "a fresh module instance per import"],
+]);
+const rel = (f) => f.split(sep).join("/");
+if (tiers.includes("e2e") || process.env["KUAR_TEST_FROM_SOURCE"] === "1") {
+  const r = spawnSync(process.execPath, nodeTest(["--import", "tsx"], files, concurrency), { stdio: "inherit", env });
+  process.exit(r.status ?? 1);
+}
+const { buildProgram } = await import("./lib/build-program.mjs");
+const compiled = files.filter((f) => !FROM_SOURCE.has(rel(f)));
+const fromSource = files.filter((f) => FROM_SOURCE.has(rel(f)));
+const dir = await buildProgram(compiled.map(rel));
+const built = compiled.map((f) => join(dir, f.replace(/\.ts$/, ".js")));
+// Both runs at once; the from-source run's report is printed when it ends, so the two never interleave.
+const run = (args, stdio) =>
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio, env });
+    let out = "";
+    child.stdout?.on("data", (d) => (out += d));
+    child.stderr?.on("data", (d) => (out += d));
+    child.on("close", (code) => resolve({ code: code ?? 1, out }));
+  });
+const [main, side] = await Promise.all([
+  run(nodeTest([], built, concurrency), "inherit"),
+  fromSource.length
+    ? run(nodeTest(["--import", "tsx"], fromSource, "1"), ["ignore", "pipe", "pipe"])
+    : Promise.resolve({ code: 0, out: "" }),
+]);
+if (fromSource.length) process.stdout.write(`\n# run from source (${fromSource.map(rel).join(", ")})\n${side.out}`);
+process.exit(main.code || side.code);

@@ -25,6 +25,12 @@ const here = fileURLToPath(import.meta.url);
 export const projectRoot = resolve(dirname(here), "..", "..");
 /** Pure-JavaScript packages only kuar uses: one bundled file instead of dozens of module loads. */
 const BUNDLED = new Set(["zod", "yaml"]);
+/**
+ * The name each bundled module's own `import.meta` values are kept under. esbuild's define
+ * replaces `import.meta.url` (and dirname, filename) in the syntax tree, never inside a string,
+ * and binds the name to the constant the loader puts at the top of that same module.
+ */
+const META = "__kuarImportMeta";
 /** Builds older than this and no longer current are removed. */
 const KEEP_MS = 60 * 60 * 1000;
 
@@ -72,15 +78,18 @@ const kuarPlugin = {
       if (BUNDLED.has(pkg)) return undefined;
       return { path: externalPath(args.path, args.importer), external: true };
     });
-    // A module that finds files beside itself (config/contracts) keeps its source location.
-    b.onLoad({ filter: /\.ts$/ }, (args) => {
+    // A module that finds files beside itself (config/contracts, test fixtures) keeps its source
+    // location: `import.meta.*` becomes a constant of that module (see META), so its text, strings
+    // included, is left as written.
+    b.onLoad({ filter: /\.(ts|mjs|js)$/ }, (args) => {
       if (args.path.includes("/node_modules/")) return undefined;
-      const url = pathToFileURL(args.path).href;
-      const contents = readFileSync(args.path, "utf8")
-        .replaceAll("import.meta.url", JSON.stringify(url))
-        .replaceAll("import.meta.dirname", JSON.stringify(dirname(args.path)))
-        .replaceAll("import.meta.filename", JSON.stringify(args.path));
-      return { contents, loader: "ts" };
+      const source = readFileSync(args.path, "utf8");
+      const loader = args.path.endsWith(".ts") ? "ts" : "js";
+      if (!source.includes("import.meta")) return { contents: source, loader };
+      const meta = `const ${META} = ${JSON.stringify({ url: pathToFileURL(args.path).href, dirname: dirname(args.path), filename: args.path })};`;
+      // After a shebang line, on the first line otherwise (line numbers stay the source's).
+      const at = source.startsWith("#!") ? source.indexOf("\n") + 1 : 0;
+      return { contents: `${source.slice(0, at)}${meta} ${source.slice(at)}`, loader };
     });
   },
 };
@@ -135,6 +144,7 @@ export async function buildProgram(entries, root = projectRoot) {
       banner: {
         js: 'import { createRequire as __kuarRequire } from "node:module"; const require = __kuarRequire(import.meta.url);',
       },
+      define: Object.fromEntries(["url", "dirname", "filename"].map((k) => [`import.meta.${k}`, `${META}.${k}`])),
       plugins: [kuarPlugin],
     });
     const inputs = Object.keys(result.metafile.inputs).sort();
