@@ -47,6 +47,19 @@ test("a module keeps its own source location and bundled packages work without t
   assert.equal(out.yaml, "a: 1\n");
 });
 
+test("only import.meta itself is replaced: the words in a string, and a .mjs module's own place, stay right", async () => {
+  writeFileSync(join(root, "words.ts"), 'export const text = "import.meta.url and import.meta.dirname";\n');
+  writeFileSync(join(root, "place.mjs"), "#!/usr/bin/env node\nexport const dir = import.meta.dirname;\n");
+  writeFileSync(
+    join(root, "main.ts"),
+    'import { text } from "./words.js";\nimport { dir } from "./place.mjs";\nexport const out = { text, dir, own: import.meta.filename };\n',
+  );
+  const out = run(await buildProgram(["main.ts"], root));
+  assert.equal(out.text, "import.meta.url and import.meta.dirname");
+  assert.equal(out.dir, root);
+  assert.equal(out.own, join(root, "main.ts"));
+});
+
 test("a package subpath that is a directory becomes a file Node's ESM resolver accepts", () => {
   const importer = join(projectRoot, "index.ts");
   assert.equal(externalPath("@pulumi/kubernetes/core", importer), "@pulumi/kubernetes/core/index.js");
