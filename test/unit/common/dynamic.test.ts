@@ -20,6 +20,9 @@ test("the provider text runs in the host's loader and forwards each method to th
   assert.deepEqual(diff["replaces"], ["length"]);
   const created = await provider["create"]!({ length: 12, alphabet: "hex" });
   assert.match((created["outs"] as { value: string }).value, /^[0-9a-f]{12}$/);
+  // The module runs compiled ahead of time: no TypeScript loader in the host.
+  assert.doesNotMatch(p.text, /tsx/);
+  assert.match(p.text, /buildProgram\(\["common\/random-secret\.provider\.ts"\]\)/);
 });
 
 test("a module resource registers as a dynamic resource without Pulumi's closure serializer", async () => {
