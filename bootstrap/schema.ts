@@ -188,7 +188,11 @@ export const addonsSchema = z
         acme: acmeSchema.optional(),
       })
       .prefault({})
-      .meta({ title: "cert-manager with a private CA issuer" }),
+      .meta({
+        title: "cert-manager with a private CA issuer",
+        // An ACME CA's External Account Binding: the key ID is config, its HMAC key a secret.
+        secretsWhenSet: { acmeEabHmacKey: ["acme", "eabKeyId"] },
+      }),
     /** metrics-server, installed when the cluster does not serve the metrics API. @default each setting's default */
     metrics: z
       .strictObject({

@@ -160,13 +160,18 @@ export function relevantSecrets(config: Record<string, unknown>): SecretKey[] {
   const name = String(config["target"] ?? defaultTarget);
   const target = targetNames.includes(name as TargetName) ? targetByName(name).secretKeys : [];
   const on = (section: string, key: string) => getIn(config, [section, key, "enabled"]) === true;
-  const out: SecretKey[] = [
+  const whenSet = (section: string, o: (typeof addonOffers)[number]) =>
+    Object.entries(o.secretsWhenSet)
+      .filter(([, path]) => getIn(config, [section, o.key, ...path]) !== undefined)
+      .map(([key]) => key);
+  const keys = [
     ...target,
     ...workloadOffers.filter((o) => on("workloads", o.key)).flatMap((o) => o.secrets),
     ...addonOffers.filter((o) => on("addons", o.key)).flatMap((o) => o.secrets),
+    ...workloadOffers.flatMap((o) => whenSet("workloads", o)),
+    ...addonOffers.flatMap((o) => whenSet("addons", o)),
   ];
-  if (getIn(config, ["addons", "certManager", "acme", "eabKeyId"]) !== undefined) out.push("acmeEabHmacKey");
-  return out;
+  return [...new Set(keys)].filter(isSecretKey);
 }
 
 export function isSecretKey(key: string): key is SecretKey {

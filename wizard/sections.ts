@@ -27,6 +27,11 @@ const offerMeta = z.object({
     .default([]),
   /** Secret config keys the section reads when it is on. @default [] */
   secrets: z.array(z.string()).default([]),
+  /**
+   * Secret config keys the section reads once a setting of its own is set, whether or not the
+   * stack says `enabled` (the key, then the setting's path inside the section). @default {}
+   */
+  secretsWhenSet: z.record(z.string(), z.array(z.string()).min(1)).default({}),
 });
 
 export interface FollowUp {
@@ -45,6 +50,8 @@ export interface Offer {
   requires: Record<string, unknown>;
   ask: FollowUp[];
   secrets: string[];
+  /** Secret key -> the setting (a path inside the section) whose presence makes it relevant. */
+  secretsWhenSet: Record<string, string[]>;
 }
 
 /** The offers of one config section, in the schema's order. */
@@ -63,6 +70,7 @@ export function offersOf(section: z.ZodObject): Offer[] {
         requires: m.requires,
         ask: m.ask.map((q) => ({ ...q })) as FollowUp[],
         secrets: m.secrets,
+        secretsWhenSet: m.secretsWhenSet,
       },
     ];
   });

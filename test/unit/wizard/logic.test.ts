@@ -73,6 +73,15 @@ describe("answers", () => {
       "redisPassword",
     ]);
   });
+
+  test("a secret a section declares for one of its settings is asked for once that setting is set", () => {
+    const eab = { target: "local", addons: { certManager: { issuer: "acme", acme: { eabKeyId: "kid" } } } };
+    assert.deepEqual(relevantSecrets(eab), ["acmeEabHmacKey"]);
+    assert.deepEqual(relevantSecrets({ target: "local", addons: { certManager: { issuer: "acme" } } }), []);
+    // The wizard learns this from the schema's meta, not from a line naming cert-manager.
+    const source = readFileSync(join(import.meta.dirname, "../../../wizard/answers.ts"), "utf8");
+    assert.doesNotMatch(source, /certManager|eabKeyId|acmeEabHmacKey/);
+  });
 });
 
 describe("render", () => {
