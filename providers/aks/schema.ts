@@ -13,11 +13,7 @@ import { checkPools, schedulablePools } from "../cloud/pools.js";
 import { poolTaints, principalTypeOf } from "./plan.js";
 import { archOfVmSize, REGION_NAME, regionFromDisplayName, regionTypo, VM_SIZE } from "./regions.js";
 import { AKS_OLDEST_MINOR, AKS_VERSIONS_RECORDED, pastEndOfLife } from "./versions.js";
-import { fix } from "../../config/toolkit.js";
-
-// A refinement rather than .regex(): zod keeps `params.fix` on custom issues only.
-const matching = (re: RegExp, message: string, fixText: string) =>
-  z.string().refine((s) => re.test(s), { message, ...fix(fixText) });
+import { fix, matching } from "../../config/toolkit.js";
 
 const location = z.string().superRefine((s, ctx) => {
   if (!REGION_NAME.test(s)) {

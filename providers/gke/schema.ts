@@ -7,11 +7,9 @@ import { z } from "zod";
 import { checkNoOverlap, cidr, labels, parseCidr, taint } from "../../config/fields.js";
 import { hoursIn, maintenanceWindow } from "../cloud/maintenance.js";
 import { checkPools } from "../cloud/pools.js";
-import { fix } from "../../config/toolkit.js";
+import { matching } from "../../config/toolkit.js";
 
 // A refinement rather than .regex(): zod keeps `params.fix` on custom issues only.
-const matching = (re: RegExp, opts: { message: string; params?: { fix: string } }) =>
-  z.string().refine((s) => re.test(s), opts);
 
 /** Machine families whose CPUs are Arm (Ampere Altra, Google Axion). */
 export const ARM_FAMILIES = ["t2a", "c4a"] as const;
@@ -58,10 +56,11 @@ const networkCidr = cidr.superRefine((s, ctx) => {
   }
 });
 
-const machineType = matching(/^[a-z][a-z0-9]*-[a-z0-9-]+$/, {
-  message: 'expected a Compute Engine machine type such as "e2-standard-4" or "t2a-standard-2"',
-  ...fix("Run: gcloud compute machine-types list --filter=zone:<zone> and pick a name."),
-});
+const machineType = matching(
+  /^[a-z][a-z0-9]*-[a-z0-9-]+$/,
+  'expected a Compute Engine machine type such as "e2-standard-4" or "t2a-standard-2"',
+  "Run: gcloud compute machine-types list --filter=zone:<zone> and pick a name.",
+);
 
 export const nodePool = z.strictObject({
   /**
@@ -69,11 +68,11 @@ export const nodePool = z.strictObject({
    * suffix that changes when a field GKE cannot change in place (spot) changes, so the new pool
    * is created before the old one is deleted. Changing the name replaces the pool.
    */
-  name: matching(/^[a-z]([-a-z0-9]{0,33}[a-z0-9])?$/, {
-    message:
-      "expected a node pool name: 1-35 lowercase letters, digits and '-', starting with a letter (GKE adds a 5-character suffix)",
-    ...fix("Use lowercase letters, digits and dashes, starting with a letter."),
-  }),
+  name: matching(
+    /^[a-z]([-a-z0-9]{0,33}[a-z0-9])?$/,
+    "expected a node pool name: 1-35 lowercase letters, digits and '-', starting with a letter (GKE adds a 5-character suffix)",
+    "Use lowercase letters, digits and dashes, starting with a letter.",
+  ),
   /** Compute Engine machine type; t2a and c4a families are arm64. @default "e2-standard-4" */
   machineType: machineType.default("e2-standard-4"),
   /** Fewest nodes in the whole pool (across zones); 0 lets a spot pool scale to nothing. @default 1 */
@@ -116,16 +115,17 @@ const SUBNETWORK_REF =
 
 const existingNetwork = z.strictObject({
   /** Self-link or id of the VPC, e.g. `projects/<p>/global/networks/<n>`. */
-  network: matching(NETWORK_REF, {
-    message: 'expected a network self-link or id such as "projects/my-project/global/networks/my-vpc"',
-    ...fix("Run: gcloud compute networks describe <name> --format='value(selfLink)'."),
-  }),
+  network: matching(
+    NETWORK_REF,
+    'expected a network self-link or id such as "projects/my-project/global/networks/my-vpc"',
+    "Run: gcloud compute networks describe <name> --format='value(selfLink)'.",
+  ),
   /** Self-link or id of a subnet in the cluster's region, e.g. `projects/<p>/regions/<r>/subnetworks/<s>`. */
-  subnetwork: matching(SUBNETWORK_REF, {
-    message:
-      'expected a subnetwork self-link or id such as "projects/my-project/regions/europe-west1/subnetworks/nodes"',
-    ...fix("Run: gcloud compute networks subnets describe <name> --region <region> --format='value(selfLink)'."),
-  }),
+  subnetwork: matching(
+    SUBNETWORK_REF,
+    'expected a subnetwork self-link or id such as "projects/my-project/regions/europe-west1/subnetworks/nodes"',
+    "Run: gcloud compute networks subnets describe <name> --region <region> --format='value(selfLink)'.",
+  ),
   /** Name of the subnet's secondary range for Pods. */
   podsRangeName: z.string().min(1),
   /** Name of the subnet's secondary range for Services. */
@@ -137,25 +137,25 @@ const VERSION = /^1\.\d+\.\d+-gke\.\d+$/;
 
 const settingsObject = z.strictObject({
   /** Google Cloud project id (not its name or number). Required. */
-  project: matching(PROJECT, {
-    message: "expected a project id: 6-30 characters, lowercase letters, digits and '-', starting with a letter",
-    ...fix("Run: gcloud projects list and copy the PROJECT_ID column."),
-  }),
+  project: matching(
+    PROJECT,
+    "expected a project id: 6-30 characters, lowercase letters, digits and '-', starting with a letter",
+    "Run: gcloud projects list and copy the PROJECT_ID column.",
+  ),
   /** Region of a regional cluster (control plane replicated across zones). Set this or `zone`. */
-  region: matching(REGION, {
-    message: 'expected a region such as "europe-west1"',
-    ...fix("Run: gcloud compute regions list. For a zone such as europe-west1-b, set zone instead."),
-  }).optional(),
+  region: matching(
+    REGION,
+    'expected a region such as "europe-west1"',
+    "Run: gcloud compute regions list. For a zone such as europe-west1-b, set zone instead.",
+  ).optional(),
   /** Zone of a zonal cluster (one control plane replica; cheaper, not highly available). Set this or `region`. */
-  zone: matching(ZONE, {
-    message: 'expected a zone such as "europe-west1-b"',
-    ...fix("Run: gcloud compute zones list."),
-  }).optional(),
+  zone: matching(ZONE, 'expected a zone such as "europe-west1-b"', "Run: gcloud compute zones list.").optional(),
   /** GKE cluster name. @default "kuar-<stack>" (at most 40 characters) */
-  clusterName: matching(/^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/, {
-    message: "expected a GKE cluster name: 1-40 lowercase letters, digits and '-', starting with a letter",
-    ...fix("Use lowercase letters, digits and dashes, starting with a letter."),
-  }).optional(),
+  clusterName: matching(
+    /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/,
+    "expected a GKE cluster name: 1-40 lowercase letters, digits and '-', starting with a letter",
+    "Use lowercase letters, digits and dashes, starting with a letter.",
+  ).optional(),
   /** A VPC-native network kuar creates (VPC, subnet, secondary ranges, Cloud NAT for private nodes). @default the ranges below, unless `existingNetwork` is set */
   network: ownNetwork.optional(),
   /** Use an existing VPC and subnet (with Pod and Service secondary ranges) instead of creating one. @default unset: kuar creates the network */
@@ -187,10 +187,11 @@ const settingsObject = z.strictObject({
     },
   ]),
   /** Pin an exact GKE version (no release channel; nodes do not auto-upgrade). Exclusive with `releaseChannel`. @default unset */
-  kubernetesVersion: matching(VERSION, {
-    message: 'expected an exact GKE version such as "1.33.5-gke.1080000"',
-    ...fix("Run: gcloud container get-server-config --region <region> and pick a validMasterVersions entry."),
-  }).optional(),
+  kubernetesVersion: matching(
+    VERSION,
+    'expected an exact GKE version such as "1.33.5-gke.1080000"',
+    "Run: gcloud container get-server-config --region <region> and pick a validMasterVersions entry.",
+  ).optional(),
   /** Release channel GKE upgrades the cluster along. Exclusive with `kubernetesVersion`. @default "REGULAR" (unless kubernetesVersion is set) */
   releaseChannel: z.enum(["RAPID", "REGULAR", "STABLE"]).optional(),
   /** Nodes get internal IPs only; egress goes through Cloud NAT (created with an own network). @default true */
@@ -217,14 +218,16 @@ const settingsObject = z.strictObject({
   /** Labels on the cluster resource (billing breakdowns). @default {} */
   resourceLabels: z
     .record(
-      matching(/^[a-z][-_a-z0-9]{0,62}$/, {
-        message: "expected a GCP label key",
-        ...fix("Use lowercase letters, digits, '-' and '_', starting with a letter."),
-      }),
-      matching(/^[-_a-z0-9]{0,63}$/, {
-        message: "expected a GCP label value",
-        ...fix("Use at most 63 lowercase letters, digits, '-' and '_'."),
-      }),
+      matching(
+        /^[a-z][-_a-z0-9]{0,62}$/,
+        "expected a GCP label key",
+        "Use lowercase letters, digits, '-' and '_', starting with a letter.",
+      ),
+      matching(
+        /^[-_a-z0-9]{0,63}$/,
+        "expected a GCP label value",
+        "Use at most 63 lowercase letters, digits, '-' and '_'.",
+      ),
     )
     .default({}),
 });
