@@ -1,6 +1,6 @@
 /**
  * Preloaded into the Node process that runs the program (Pulumi.yaml `nodeargs: --import`):
- * defers three modules @pulumi/pulumi 3.248.0 loads at startup but kuar's program never uses,
+ * defers four modules @pulumi/pulumi 3.248.0 loads at startup but kuar's program never uses,
  * until something first touches them. runtime/index.js loads the closure serializer eagerly
  * (runtime/closure/parseFunction.js requires the whole TypeScript compiler through
  * typescript-shim.js; runtime/closure/codePaths.js requires @npmcli/arborist and its tree), and
@@ -26,8 +26,12 @@ function pulumiDir() {
   }
 }
 
-/** Puts a lazy stand-in for `file` (a module whose exports are an object) into require's cache. */
-function defer(file) {
+/**
+ * Puts a lazy stand-in for `file` (a module whose exports are an object) into require's cache.
+ * Reading one of `functions` (exports known to be functions) gives a function that loads the
+ * module when called, so a module that only copies such an export at startup loads nothing.
+ */
+function defer(file, functions = []) {
   if (!existsSync(file) || require.cache[file]) return;
   let real;
   const load = () => {
@@ -44,7 +48,8 @@ function defer(file) {
     {},
     {
       // TypeScript's __importStar returns an object marked __esModule as it is, without reading it.
-      get: (_, key) => (key === "__esModule" ? true : load()[key]),
+      get: (_, key) =>
+        key === "__esModule" ? true : functions.includes(key) ? (...args) => load()[key](...args) : load()[key],
       has: (_, key) => key in load(),
       ownKeys: () => Reflect.ownKeys(load()),
       getOwnPropertyDescriptor: (_, key) => {
@@ -60,6 +65,9 @@ const dir = pulumiDir();
 if (dir && require(join(dir, "package.json")).version === "3.248.0") {
   defer(join(dir, "typescript-shim.js"));
   defer(join(dir, "automation", "index.js"));
+  // runtime/index.js copies computeCodePaths at startup; the module loads fdir and
+  // normalize-package-data (and arborist) for closure serialization, which kuar never does.
+  defer(join(dir, "runtime", "closure", "codePaths.js"), ["computeCodePaths"]);
   try {
     defer(require.resolve("@npmcli/arborist", { paths: [dir] }));
   } catch {

@@ -14,18 +14,21 @@ function node(code: string, preload: boolean): string {
 }
 const loaded = `require("@pulumi/pulumi");
 const names = Object.keys(require.cache);
-console.log(JSON.stringify(["/typescript/lib/typescript.js", "/@npmcli/arborist/lib/arborist/index.js", "/@pulumi/pulumi/automation/localWorkspace.js"].filter((m) => names.some((n) => n.endsWith(m)))));`;
+console.log(JSON.stringify(["/typescript/lib/typescript.js", "/@npmcli/arborist/lib/arborist/index.js", "/@pulumi/pulumi/automation/localWorkspace.js", "/normalize-package-data/lib/normalize.js"].filter((m) => names.some((n) => n.endsWith(m)))));`;
 
-test("the preload keeps TypeScript, arborist and the Automation API out of a program's start", () => {
-  assert.equal(node(loaded, false).split(",").length, 3, "without it @pulumi/pulumi loads all three");
+test("the preload keeps TypeScript, arborist, the Automation API and the code-path walker out of a program's start", () => {
+  assert.equal(node(loaded, false).split(",").length, 4, "without it @pulumi/pulumi loads all four");
   assert.equal(node(loaded, true), "[]");
 });
 
 test("what it defers still works when used", () => {
   const code = `const pulumi = require("@pulumi/pulumi");
 const ts = require("@pulumi/pulumi/typescript-shim");
-console.log(typeof pulumi.automation.LocalWorkspace.create, typeof ts.createSourceFile, ts.SyntaxKind.Identifier > 0);`;
-  assert.equal(node(code, true), "function function true");
+const codePaths = require.resolve("@pulumi/pulumi/runtime/closure/codePaths");
+const before = Object.keys(require.cache).some((n) => n.endsWith("/normalize-package-data/lib/normalize.js"));
+console.log(typeof pulumi.automation.LocalWorkspace.create, typeof ts.createSourceFile, ts.SyntaxKind.Identifier > 0,
+  typeof pulumi.runtime.computeCodePaths, before, typeof require(codePaths).findWorkspaceRoot);`;
+  assert.equal(node(code, true), "function function true function false function");
 });
 
 test("the installed @pulumi/pulumi is the version whose layout the preload was checked against", () => {
