@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import { planProblems } from "./bootstrap/plan.js";
-import { addonsSchema } from "./bootstrap/schema.js";
+import { addonRegistry, addonsSchema } from "./bootstrap/schema.js";
 import {
   parseConfigWith,
   parseObjectWith,
@@ -16,13 +16,19 @@ import {
   type StackConfigWith,
 } from "./config/load.js";
 import { ConfigError, type ConfigProblem } from "./config/errors.js";
-import { composeBaseSchema, secretKeysOf, type SecretKey } from "./config/schema.js";
+import { composeBaseSchema, secretKeysOf } from "./config/schema.js";
 import type { ClusterCapabilities } from "./providers/contract.js";
 import { defaultTarget, targetByName, targets, type TargetName } from "./providers/registry.js";
-import { workloadSecretProblems, workloadsSchema } from "./workloads/schema.js";
+import { workloadRegistry, workloadSecretProblems, workloadsSchema } from "./workloads/schema.js";
+
+/** The secret config keys the workloads and add-ons read, as their own definitions declare them. */
+export const layerSecretKeys: readonly string[] = [
+  ...new Set([...workloadRegistry(), ...addonRegistry()].flatMap((d) => d.secrets ?? [])),
+];
 
 export const baseSchema = composeBaseSchema({
   targets,
+  secretKeys: layerSecretKeys,
   defaultTarget,
   addons: addonsSchema,
   workloads: workloadsSchema,
@@ -50,7 +56,7 @@ function crossChecks({ input, target, settings, base, problems: found }: CrossCh
   }
   const addons = addonsSchema.safeParse(input["addons"] ?? {});
   if (capabilities && addons.success) {
-    const secrets = secretKeysOf(targets).filter((k) => input[k] !== undefined);
+    const secrets = secretKeysOf(kuarSchema).filter((k) => input[k] !== undefined);
     problems.push(...planProblems(capabilities, addons.data, { secrets }));
   }
   if (base !== undefined) {
@@ -60,9 +66,15 @@ function crossChecks({ input, target, settings, base, problems: found }: CrossCh
   return { problems, fields: { capabilities } };
 }
 
-export const kuarSchema: ComposedSchema<KuarConfig> = { base: baseSchema, targets, defaultTarget, crossChecks };
+export const kuarSchema: ComposedSchema<KuarConfig> = {
+  base: baseSchema,
+  targets,
+  secretKeys: layerSecretKeys,
+  defaultTarget,
+  crossChecks,
+};
 
-export interface KuarConfig extends Omit<BaseConfig, TargetName | SecretKey> {
+export interface KuarConfig extends Omit<BaseConfig, TargetName> {
   target: TargetName;
   /** The chosen target's settings, parsed by its own schema. */
   settings: unknown;

@@ -31,6 +31,8 @@ export const NAMESPACE = "kuar";
 export interface ComposedSchema<C = ParsedConfig> {
   base: z.ZodObject;
   targets: readonly TargetSection[];
+  /** Secret config keys the add-ons and workloads read (each target lists its own). @default [] */
+  secretKeys?: readonly string[];
   defaultTarget: string;
   /**
    * Checks that span sections (what the cluster will offer, predicted from the target's settings,
@@ -97,7 +99,7 @@ export function parseObjectWith<C>(
     settings = own.data;
   }
 
-  const secretKeys = secretKeysOf(schema.targets);
+  const secretKeys = secretKeysOf(schema);
   for (const key of secretKeys) {
     if (input[key] !== undefined && opts.isSecret && !opts.isSecret(key)) {
       problems.push({
@@ -310,7 +312,7 @@ export function readStackConfigWith<C>(schema: ComposedSchema<C>): StackConfigWi
   });
   const c = new pulumi.Config(NAMESPACE);
   const secrets: StackConfigWith<C>["secrets"] = {};
-  for (const key of secretKeysOf(schema.targets)) {
+  for (const key of secretKeysOf(schema)) {
     const value = c.getSecret(key);
     if (value !== undefined) secrets[key] = value;
   }

@@ -6,19 +6,6 @@
 import { z } from "zod";
 import { withFix } from "./toolkit.js";
 
-/**
- * Config keys of the add-ons and workloads that must hold Pulumi secrets (`pulumi config set
- * --secret`). Each target adds its own (TargetSection.secretKeys); `secretKeysOf` lists them all.
- */
-export const secretKeys = [
-  "parseMasterKey",
-  "ghostDatabasePassword",
-  "ghostSmtpPassword",
-  "redisPassword",
-  "acmeEabHmacKey",
-] as const;
-export type SecretKey = (typeof secretKeys)[number];
-
 /** A target as the config layer sees it: its name (`kuar:<name>`), settings schema and secret keys. */
 export interface TargetSection<N extends string = string> {
   name: N;
@@ -27,14 +14,27 @@ export interface TargetSection<N extends string = string> {
   secretKeys?: readonly string[];
 }
 
-/** Every secret config key: the add-ons' and workloads', then each target's own. */
-export function secretKeysOf(targets: readonly TargetSection[]): readonly string[] {
-  return [...new Set([...secretKeys, ...targets.flatMap((t) => t.secretKeys ?? [])])];
+/** Where secret config keys are declared: by the add-ons and workloads, and by each target. */
+export interface SecretSources {
+  targets: readonly TargetSection[];
+  /** Secret config keys the add-ons and workloads read (their definitions declare them). @default [] */
+  secretKeys?: readonly string[];
+}
+
+/**
+ * Every config key that must hold a Pulumi secret (`pulumi config set --secret`): the add-ons'
+ * and workloads' (declared by their own definitions and passed in by the root schema.ts), then
+ * each target's own (TargetSection.secretKeys).
+ */
+export function secretKeysOf(s: SecretSources): readonly string[] {
+  return [...new Set([...(s.secretKeys ?? []), ...s.targets.flatMap((t) => t.secretKeys ?? [])])];
 }
 
 /** The sections the root composes into the full schema. */
 export interface Sections<N extends string, A extends z.ZodType, W extends z.ZodType> {
   targets: readonly TargetSection<N>[];
+  /** Secret config keys the add-ons and workloads read. */
+  secretKeys: readonly string[];
   defaultTarget: N;
   addons: A;
   workloads: W;
@@ -63,12 +63,8 @@ export function composeBaseSchema<N extends string, A extends z.ZodType, W exten
     workloads: s.workloads.default(s.workloads.parse({}) as never),
     ...targetKeys,
     // Secret keys are read with getSecret; listing them here keeps them out of "unknown key" errors.
-    ...(Object.fromEntries(secretKeys.map((k) => [k, z.unknown().optional()])) as Record<
-      SecretKey,
-      z.ZodOptional<z.ZodUnknown>
-    >),
-    // The targets' own secret keys likewise; the parser removes every secret key from its output.
-    ...(Object.fromEntries(secretKeysOf(s.targets).map((k) => [k, z.unknown().optional()])) as object),
+    // The parser removes every secret key from its output.
+    ...(Object.fromEntries(secretKeysOf(s).map((k) => [k, z.unknown().optional()])) as object),
   });
 }
 

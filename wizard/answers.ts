@@ -6,14 +6,15 @@
 import { ConfigError, configPath, show, type ConfigProblem } from "../config/errors.js";
 import { decode, NAMESPACE, parseObject } from "../config/load.js";
 import { secretKeysOf } from "../config/schema.js";
-import { defaultTarget, targetByName, targetNames, targets, type TargetName } from "../providers/registry.js";
+import { kuarSchema } from "../schema.js";
+import { defaultTarget, targetByName, targetNames, type TargetName } from "../providers/registry.js";
 import { addonOffers, workloadOffers } from "./sections.js";
 
 /** A secret config key (`kuar:<key>`, set with `--secret`): one of `stackSecretKeys`. */
 export type SecretKey = string;
 
 /** Every secret key a stack can hold: the add-ons' and workloads', and each target's own. */
-export const stackSecretKeys: readonly SecretKey[] = secretKeysOf(targets);
+export const stackSecretKeys: readonly SecretKey[] = secretKeysOf(kuarSchema);
 
 export type Path = readonly (string | number)[];
 

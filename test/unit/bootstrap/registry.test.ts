@@ -9,7 +9,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { addonRegistry, addonsSchema } from "../../../bootstrap/schema.js";
-import { secretKeys } from "../../../config/schema.js";
+import { secretKeysOf } from "../../../config/schema.js";
+import { kuarSchema } from "../../../schema.js";
+
+const secretKeys = secretKeysOf(kuarSchema);
 import { planParts } from "../../../bootstrap/plan.js";
 import { code, files, imports, literals, root } from "../source.js";
 
@@ -72,7 +75,7 @@ test("each add-on waits only for add-ons the registry installs before it", () =>
 
 test("every secret an add-on reads is a declared secret key, so it stays a Pulumi secret", () => {
   const undeclared = registry.flatMap((d) =>
-    (d.secrets ?? []).filter((k) => !(secretKeys as readonly string[]).includes(k)).map((k) => `${d.id}: ${k}`),
+    (d.secrets ?? []).filter((k) => !secretKeys.includes(k)).map((k) => `${d.id}: ${k}`),
   );
   assert.deepEqual(undeclared, []);
 });

@@ -40,7 +40,7 @@ export function fields(schema: z.ZodType, section: string, skip: ReadonlySet<str
 
 /** Every field kuar's config has: the top level (add-ons, workloads included) and each target's settings. */
 export function allFields(): Field[] {
-  const skip = new Set<string>([...kuarSchema.targets.map((t) => t.name), ...secretKeysOf(kuarSchema.targets)]);
+  const skip = new Set<string>([...kuarSchema.targets.map((t) => t.name), ...secretKeysOf(kuarSchema)]);
   return [...fields(baseSchema, "", skip), ...kuarSchema.targets.flatMap((t) => fields(t.settings, t.name))];
 }
 
