@@ -18,7 +18,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 
-export const SERVICE_ADDRESS_AWAIT = { "pulumi.com/waitFor": "jsonpath={.spec.clusterIP}" } as const;
+const SERVICE_ADDRESS_AWAIT = { "pulumi.com/waitFor": "jsonpath={.spec.clusterIP}" } as const;
 
 /** `meta` with the Service address await added to its annotations. */
 export function awaitAddress<M extends k8s.types.input.meta.v1.ObjectMeta>(meta: M): M {

@@ -41,8 +41,10 @@ const first = [
   "test/unit/bootstrap/stacks-render.test.ts",
   "test/unit/providers/gke.test.ts",
 ];
+/** A test file's path as the lists here spell it (forward slashes). */
+const rel = (f) => f.split(sep).join("/");
 const rank = (f) => {
-  const i = first.indexOf(f.split(sep).join("/"));
+  const i = first.indexOf(rel(f));
   return i < 0 ? first.length : i;
 };
 const files = tiers
@@ -77,12 +79,13 @@ const env = { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" };
 // process cost more CPU than most files' own tests (npm test here: 239 s of CPU through tsx,
 // 130 s compiled). Stack traces then name the build's files (.kuar/build/<key>/test/...), whose
 // code is the source's, module by module; `node --import tsx --test <file>` runs one from source.
-// These files must run from source, each for the reason given:
+// These files must run from source, each for the reason given (printed with their report):
 const FROM_SOURCE = new Map([
-  // imports index.ts once per stack with a query string, for a fresh program each time
-  ["test/unit/bootstrap/stacks-render.test.ts", "a fresh module instance per import"],
+  [
+    "test/unit/bootstrap/stacks-render.test.ts",
+    "imports index.ts once per stack with a query string, for a fresh program each time",
+  ],
 ]);
-const rel = (f) => f.split(sep).join("/");
 if (tiers.includes("e2e") || process.env["KUAR_TEST_FROM_SOURCE"] === "1") {
   const r = spawnSync(process.execPath, nodeTest(["--import", "tsx"], files, concurrency), { stdio: "inherit", env });
   process.exit(r.status ?? 1);
@@ -107,5 +110,8 @@ const [main, side] = await Promise.all([
     ? run(nodeTest(["--import", "tsx"], fromSource, "1"), ["ignore", "pipe", "pipe"])
     : Promise.resolve({ code: 0, out: "" }),
 ]);
-if (fromSource.length) process.stdout.write(`\n# run from source (${fromSource.map(rel).join(", ")})\n${side.out}`);
+if (fromSource.length) {
+  const why = fromSource.map((f) => `${rel(f)}: ${FROM_SOURCE.get(rel(f))}`).join("; ");
+  process.stdout.write(`\n# run from source (${why})\n${side.out}`);
+}
 process.exit(main.code || side.code);

@@ -8,7 +8,7 @@ import { decode, NAMESPACE, parseObject } from "../config/load.js";
 import { secretKeysOf } from "../config/schema.js";
 import { kuarSchema } from "../schema.js";
 import { defaultTarget, targetByName, targetNames, type TargetName } from "../providers/registry.js";
-import { addonOffers, workloadOffers } from "./sections.js";
+import { addonOffers, workloadOffers, type Offer } from "./sections.js";
 
 /** A secret config key (`kuar:<key>`, set with `--secret`): one of `stackSecretKeys`. */
 export type SecretKey = string;
@@ -161,7 +161,7 @@ export function relevantSecrets(config: Record<string, unknown>): SecretKey[] {
   const name = String(config["target"] ?? defaultTarget);
   const target = targetNames.includes(name as TargetName) ? targetByName(name).secretKeys : [];
   const on = (section: string, key: string) => getIn(config, [section, key, "enabled"]) === true;
-  const whenSet = (section: string, o: (typeof addonOffers)[number]) =>
+  const whenSet = (section: string, o: Offer) =>
     Object.entries(o.secretsWhenSet)
       .filter(([, path]) => getIn(config, [section, o.key, ...path]) !== undefined)
       .map(([key]) => key);

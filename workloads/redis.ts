@@ -156,18 +156,18 @@ export class Redis extends pulumi.ComponentResource {
     const configVolume = { name: "config", configMap: { name: config.metadata.name, defaultMode: 0o555 } };
     const configMount = { name: "config", mountPath: "/etc/kuar", readOnly: true };
 
-    const service = (svcName: string, id: typeof serverId, port: number, extra: Record<string, unknown>) =>
-      new k8s.core.v1.Service(
+    const service = (svcName: string, id: typeof serverId, port: number, extra: Record<string, unknown>) => {
+      const meta = { name: svcName, namespace, labels: labels(id) };
+      return new k8s.core.v1.Service(
         svcName,
         {
-          metadata:
-            extra["clusterIP"] === "None"
-              ? { name: svcName, namespace, labels: labels(id) }
-              : awaitAddress({ name: svcName, namespace, labels: labels(id) }),
+          // Headless Services have no Endpoints wait to replace (common/awaits.ts).
+          metadata: extra["clusterIP"] === "None" ? meta : awaitAddress(meta),
           spec: { selector: selectorLabels(id), ports: [{ name: "redis", port, targetPort: port }], ...extra },
         },
         child,
       );
+    };
     // Members must resolve each other before they are ready, so replication and Sentinel can start.
     service(headless, serverId, PORT, { clusterIP: "None", publishNotReadyAddresses: true });
     service(sentinelHeadless, sentinelId, SENTINEL_PORT, { clusterIP: "None", publishNotReadyAddresses: true });
