@@ -34,8 +34,12 @@ const META = "__kuarImportMeta";
 /** Builds older than this and no longer current are removed. */
 const KEEP_MS = 60 * 60 * 1000;
 
-const esbuildOf = (root) =>
-  createRequire(createRequire(join(root, "package.json")).resolve("tsx/package.json"))("esbuild");
+/** esbuild as tsx resolves it: its version (read from its manifest, without loading it) and a loader. */
+function esbuildOf(root) {
+  const req = createRequire(createRequire(join(root, "package.json")).resolve("tsx/package.json"));
+  const { version } = JSON.parse(readFileSync(req.resolve("esbuild/package.json"), "utf8"));
+  return { version, load: () => req("esbuild") };
+}
 
 const sha = (...parts) => {
   const h = createHash("sha256");
@@ -125,7 +129,7 @@ export async function buildProgram(entries, root = projectRoot) {
   }
   const tmp = join(buildRoot, `tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
   try {
-    const result = await esbuild.build({
+    const result = await esbuild.load().build({
       absWorkingDir: root,
       entryPoints: entries.map((e) => join(root, e)),
       outbase: root,

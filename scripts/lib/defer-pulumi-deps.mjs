@@ -1,15 +1,28 @@
 /**
- * Preloaded into the Node process that runs the program (Pulumi.yaml `nodeargs: --import`):
- * defers four modules @pulumi/pulumi 3.248.0 loads at startup but kuar's program never uses,
- * until something first touches them. runtime/index.js loads the closure serializer eagerly
- * (runtime/closure/parseFunction.js requires the whole TypeScript compiler through
- * typescript-shim.js; runtime/closure/codePaths.js requires @npmcli/arborist and its tree), and
- * index.js loads the Automation API. kuar serializes no closure (common/dynamic.ts) and runs no
- * automation inside the program; compiling those modules is most of the SDK's load time.
+ * Preloaded into the Node processes that run the program and kuar's dynamic provider host
+ * (Pulumi.yaml `nodeargs: --import`, scripts/plugins/pulumi-resource-pulumi-nodejs). It takes
+ * out two costs @pulumi/pulumi 3.248.0 pays on every engine run for things kuar never uses.
  *
- * Each stands in require's cache as a proxy that loads the real module on first use, so a
- * program that does use them still works, only later. Nothing is deferred when the files are not
- * where this version keeps them. `--import` runs before Pulumi's `cmd/run` requires the SDK.
+ * 1. Modules loaded at startup and never used, deferred until something first touches them:
+ *    - the closure serializer: runtime/closure/parseFunction.js requires the whole TypeScript
+ *      compiler through typescript-shim.js, and runtime/closure/codePaths.js requires
+ *      @npmcli/arborist and its tree (kuar serializes no closure: common/dynamic.ts);
+ *    - the Automation API, loaded by index.js (kuar runs no automation inside the program);
+ *    - js-yaml, loaded by runtime/manifest.js only to read a pnpm package.yaml (kuar has a
+ *      package.json);
+ *    - the OpenTelemetry SDK that cmd/run/tracing.js loads at the top for `--tracing` (its
+ *      exporter, tracer provider and gRPC instrumentation), unless this run traces.
+ *    Each stands in require's cache as a proxy that loads the real module on first use, so a
+ *    program that does use them still works, only later.
+ * 2. The stack of every promise: runtime/debuggable.js takes `new Error().stack` for each promise
+ *    it tracks, and cmd/run's source-map-support maps every frame of it through the source maps,
+ *    about 0.4 s of CPU in a no-op `up` of the quick-start stack. That stack is read only when
+ *    PULUMI_DEBUG_PROMISE_LEAKS is set (runtime/debuggable.js promiseDebugString), so unless it
+ *    is, it is not formatted at all. Every other stack (errors, resource source positions) is
+ *    formatted by whatever formatter is installed, source maps included, exactly as before.
+ *
+ * Nothing is changed when the files are not where this version keeps them. `--import` runs
+ * before Pulumi's `cmd/run` requires the SDK.
  */
 import { existsSync } from "node:fs";
 import Module, { createRequire } from "node:module";
@@ -61,6 +74,56 @@ function defer(file, functions = []) {
   require.cache[file] = stand;
 }
 
+/** What a promise's unread debugging stack says instead of its frames (see 2. above). */
+export const PROMISE_STACK_NOT_KEPT = "(stack not kept: set PULUMI_DEBUG_PROMISE_LEAKS=1 to keep promise stacks)";
+
+/**
+ * Makes any installed Error.prepareStackTrace skip the stacks debuggablePromise (in `file`)
+ * takes. The property stays an ordinary-looking one: reading it gives a wrapper of what was set,
+ * the same wrapper each time, and setting a wrapper back (the save-and-restore others do) sets
+ * what it wraps. With nothing installed, V8's own formatting runs as before.
+ */
+function keepNoPromiseStacks(file) {
+  const wrappers = new WeakMap();
+  const wrapped = new WeakMap();
+  let current = Error.prepareStackTrace;
+  const wrap = (format) => {
+    if (typeof format !== "function") return format;
+    let w = wrappers.get(format);
+    if (!w) {
+      w = function prepareStackTrace(error, frames) {
+        const top = frames[0];
+        if (top && top.getFunctionName() === "debuggablePromise" && top.getFileName() === file) {
+          return PROMISE_STACK_NOT_KEPT;
+        }
+        return format.call(this, error, frames);
+      };
+      wrappers.set(format, w);
+      wrapped.set(w, format);
+    }
+    return w;
+  };
+  Object.defineProperty(Error, "prepareStackTrace", {
+    configurable: true,
+    get: () => wrap(current),
+    set: (format) => {
+      current = wrapped.get(format) ?? format;
+    },
+  });
+}
+
+/** True when this run sends traces (the engine passes `--tracing` to cmd/run, or TRACEPARENT). */
+const tracing = () => Boolean(process.env["TRACEPARENT"]) || process.argv.some((a) => a.startsWith("--tracing"));
+
+/** Defers `spec` as resolved from `from` (a directory), if it is installed there. */
+function deferFrom(spec, from) {
+  try {
+    defer(require.resolve(spec, { paths: [from] }));
+  } catch {
+    // not installed where it would be looked up from: nothing to defer
+  }
+}
+
 const dir = pulumiDir();
 if (dir && require(join(dir, "package.json")).version === "3.248.0") {
   defer(join(dir, "typescript-shim.js"));
@@ -68,9 +131,20 @@ if (dir && require(join(dir, "package.json")).version === "3.248.0") {
   // runtime/index.js copies computeCodePaths at startup; the module loads fdir and
   // normalize-package-data (and arborist) for closure serialization, which kuar never does.
   defer(join(dir, "runtime", "closure", "codePaths.js"), ["computeCodePaths"]);
-  try {
-    defer(require.resolve("@npmcli/arborist", { paths: [dir] }));
-  } catch {
-    // not installed where @pulumi/pulumi looks: nothing to defer
+  deferFrom("@npmcli/arborist", dir);
+  deferFrom("js-yaml", join(dir, "runtime"));
+  if (!tracing()) {
+    // cmd/run/tracing.js uses these only in start(), which runs only with --tracing.
+    for (const m of [
+      "@opentelemetry/resources",
+      "@opentelemetry/sdk-trace-base",
+      "@opentelemetry/exporter-zipkin",
+      "@opentelemetry/instrumentation-grpc",
+      "@opentelemetry/sdk-trace-node",
+      "@opentelemetry/instrumentation",
+    ]) {
+      deferFrom(m, join(dir, "cmd", "run"));
+    }
   }
+  if (!process.env["PULUMI_DEBUG_PROMISE_LEAKS"]) keepNoPromiseStacks(join(dir, "runtime", "debuggable.js"));
 }

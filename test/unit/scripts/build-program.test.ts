@@ -68,3 +68,16 @@ test("a package subpath that is a directory becomes a file Node's ESM resolver a
   // A package with an exports map resolves its own subpaths.
   assert.equal(externalPath("zod/v4", importer), "zod/v4");
 });
+
+test("a fresh build is reused without loading esbuild (the check runs at the start of every engine run)", async () => {
+  writeFileSync(join(root, "main.ts"), main("fresh"));
+  const built = await buildProgram(["main.ts"], root);
+  const check = `import { createRequire } from "node:module";
+const { buildProgram } = await import(${JSON.stringify(pathToFileURL(join(projectRoot, "scripts/lib/build-program.mjs")).href)});
+const dir = await buildProgram(["main.ts"], ${JSON.stringify(root)});
+const loaded = Object.keys(createRequire(import.meta.url).cache).filter((f) => /[/]esbuild[/]lib[/]main\\.js$/.test(f));
+console.log(JSON.stringify({ dir, loaded }));`;
+  const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", check]).toString());
+  assert.equal(out.dir, built, "the same build");
+  assert.deepEqual(out.loaded, [], "esbuild's code is not loaded");
+});

@@ -8,9 +8,10 @@ import { parse } from "yaml";
 import { projectRoot } from "../../../scripts/lib/build-program.mjs";
 
 /** Runs CommonJS `code` in a fresh node, with or without the preload, from the project root. */
-function node(code: string, preload: boolean): string {
+function node(code: string, preload: boolean, env: Record<string, string> = {}): string {
   const args = [...(preload ? ["--import", "./scripts/lib/defer-pulumi-deps.mjs"] : []), "-e", code];
-  return execFileSync(process.execPath, args, { cwd: projectRoot, encoding: "utf8" }).trim();
+  const clean = { ...process.env, PULUMI_DEBUG_PROMISE_LEAKS: "", TRACEPARENT: "" };
+  return execFileSync(process.execPath, args, { cwd: projectRoot, encoding: "utf8", env: { ...clean, ...env } }).trim();
 }
 const loaded = `require("@pulumi/pulumi");
 const names = Object.keys(require.cache);
@@ -29,6 +30,64 @@ const before = Object.keys(require.cache).some((n) => n.endsWith("/normalize-pac
 console.log(typeof pulumi.automation.LocalWorkspace.create, typeof ts.createSourceFile, ts.SyntaxKind.Identifier > 0,
   typeof pulumi.runtime.computeCodePaths, before, typeof require(codePaths).findWorkspaceRoot);`;
   assert.equal(node(code, true), "function function true function false function");
+});
+
+// What cmd/run loads before the program: its tracing module (the OpenTelemetry SDK for --tracing)
+// and the package-manifest reader (js-yaml for a pnpm package.yaml).
+const runLoads = `require("@pulumi/pulumi/cmd/run/tracing.js");
+require("@pulumi/pulumi/runtime/manifest.js");
+const names = Object.keys(require.cache);
+console.log(JSON.stringify(["/@opentelemetry/sdk-trace-base/build/src/Tracer.js", "/@opentelemetry/exporter-zipkin/build/src/zipkin.js", "/@opentelemetry/instrumentation-grpc/build/src/instrumentation.js", "/@opentelemetry/resources/build/src/Resource.js", "/js-yaml/lib/loader.js"].filter((m) => names.some((n) => n.endsWith(m)))));`;
+
+test("the preload keeps the tracing SDK and js-yaml out of cmd/run's start, unless the run traces", () => {
+  assert.equal(JSON.parse(node(runLoads, false)).length, 5, "without it cmd/run loads all five");
+  assert.equal(node(runLoads, true), "[]");
+  const traced = JSON.parse(
+    node(runLoads, true, { TRACEPARENT: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" }),
+  );
+  assert.equal(traced.length, 4, "a traced run loads the OpenTelemetry SDK at once, as without the preload");
+  const tracing = `const t = require("@pulumi/pulumi/cmd/run/tracing.js"); console.log(typeof t.start, typeof require("@opentelemetry/sdk-trace-base").SimpleSpanProcessor, typeof require("js-yaml").load);`;
+  assert.equal(node(tracing, true), "function function function", "what is deferred still works when used");
+});
+
+// debuggablePromise keeps the stack of the promise it is given; cmd/run installs source-map-support.
+const stacks = `require("source-map-support").install();
+const { debuggablePromise } = require("@pulumi/pulumi/runtime/debuggable");
+const p = Promise.resolve(1);
+debuggablePromise(p, "test");
+const saved = Error.prepareStackTrace;
+Error.prepareStackTrace = (_, frames) => frames;
+const raw = new Error().stack;
+Error.prepareStackTrace = saved;
+const q = Promise.resolve(2);
+debuggablePromise(q, "test");
+let error = [];
+try {
+  new (require("@pulumi/pulumi").Config)("test").require("absent");
+} catch (e) {
+  error = e.stack.split(String.fromCharCode(10)).filter((l) => l.startsWith("    at ")).slice(0, 2);
+}
+console.log(JSON.stringify({ promise: p._debugStackTrace, again: q._debugStackTrace, raw: Array.isArray(raw), restored: Error.prepareStackTrace === saved, error }));`;
+
+test("promise stacks nobody reads are not formatted; every other stack is, through the installed source maps", () => {
+  const kept = JSON.parse(node(stacks, false)) as { promise: string; error: string[] };
+  assert.match(
+    kept.promise,
+    /^Error: ?\n {4}at .*debuggable\.ts:\d+:\d+/,
+    "without the preload source-map-support maps it",
+  );
+  const out = JSON.parse(node(stacks, true)) as Record<string, unknown>;
+  assert.equal(out["promise"], "(stack not kept: set PULUMI_DEBUG_PROMISE_LEAKS=1 to keep promise stacks)");
+  assert.equal(out["again"], out["promise"], "still after another formatter was set and restored");
+  assert.equal(out["raw"], true, "a formatter set for a moment gets the frames");
+  assert.equal(out["restored"], true, "and reading the property gives back what was read");
+  assert.deepEqual(out["error"], kept.error, "an error's stack is the same as without the preload");
+  assert.match((out["error"] as string[])[0]!, /config\.ts:\d+:\d+/, "mapped to the SDK's TypeScript source");
+});
+
+test("with PULUMI_DEBUG_PROMISE_LEAKS set, promise stacks are kept and mapped as Pulumi documents", () => {
+  const out = JSON.parse(node(stacks, true, { PULUMI_DEBUG_PROMISE_LEAKS: "1" })) as { promise: string };
+  assert.match(out.promise, /^Error: ?\n {4}at .*debuggable\.ts:\d+:\d+/);
 });
 
 test("the installed @pulumi/pulumi is the version whose layout the preload was checked against", () => {
