@@ -42,8 +42,20 @@ export interface E2eStack {
   remove(): void;
 }
 
-/** Creates `stacks/Pulumi.e2e-<id>.yaml` (git-ignored) and the stack in the file backend. */
+/**
+ * The names a throwaway stack may start with: .gitignore lists `stacks/Pulumi.<prefix>-*.yaml`
+ * for each (test/unit/kit/harness.test.ts checks it), so a stack file that exists while a run is
+ * under way can never be committed with other work.
+ */
+export const THROWAWAY_PREFIXES = ["e2e", "ci", "bench"] as const;
+
+/** Creates `stacks/Pulumi.<prefix>-<id>.yaml` (git-ignored) and the stack in the file backend. */
 export function createStack(config: Record<string, unknown>, prefix = "e2e"): E2eStack {
+  if (!THROWAWAY_PREFIXES.some((p) => prefix === p || prefix.startsWith(`${p}-`))) {
+    throw new Error(
+      `stack prefix ${JSON.stringify(prefix)} is not git-ignored: start it with one of ${THROWAWAY_PREFIXES.join(", ")} (kit/e2e/harness.ts THROWAWAY_PREFIXES, and .gitignore)`,
+    );
+  }
   const id = randomBytes(3).toString("hex");
   const name = `${prefix}-${id}`;
   const clusterName = `kuar-${name}`;
