@@ -150,7 +150,8 @@ describe("kuar ephemeral on the local target", { skip: reason }, () => {
       assert.equal(existsSync(join(root, ".kuar", "ephemeral", "local.json")), false, "no session was invented");
     } finally {
       if (!existed) kuarPulumi(["stack", "rm", "local", "--yes", "--force", "--preserve-config"]);
-      writeFileSync(committed, original);
+      // Put the committed file back only if something changed it (the assertion above says what).
+      if (readFileSync(committed, "utf8") !== original) writeFileSync(committed, original);
     }
     // Nothing it ran is still running (the local stack itself is not the case's to remove).
     assertNothingLeft({ stacks: [], tag: refuseTag });
