@@ -8,7 +8,7 @@
  * Steps: evaluation (the program under mocks, no engine; kubectl: parse only), preview, up to
  * all-ready, no-op up, destroy (of the objects; the control plane is created once and kept).
  * Rounds are interleaved (kuar, bare, kubectl, kuar, ...) so a busy machine slows all three
- * alike; the table shows medians and ratios.
+ * alike; the table shows medians, ratios and the range of each side's runs.
  *   npm run bench                      all steps, KUAR_BENCH_ROUNDS rounds (default 3)
  *   npm run bench -- --quick           evaluation and no-op up only (what .ci/run prints)
  * "The same objects" are the inputs Pulumi sent for each Kubernetes resource, taken from the
@@ -22,7 +22,7 @@ import { parse } from "yaml";
 import { clusterDir } from "../providers/local/kwok.js";
 import { createStack } from "../kit/e2e/harness.js";
 import { fullConfig } from "../kit/e2e/config.js";
-import { median, unwrapSecrets } from "./lib/bench-kit.js";
+import { TABLE_HEADER, tableRow, unwrapSecrets } from "./lib/bench-kit.js";
 import { buildProgram } from "./lib/build-program.mjs";
 import { engineEnv, ensureToolchain, root } from "../cli/engine.js";
 
@@ -228,13 +228,11 @@ try {
     console.log(`bench: round ${round}/${rounds} done`);
   }
 
-  const fmt = (x: number) => x.toFixed(2);
   console.log(`\nmedians of ${rounds} interleaved rounds, ${objects.length} objects, seconds`);
-  console.log("| step | kuar | bare Pulumi | kubectl | kuar / bare | kuar / kubectl |");
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
+  for (const line of TABLE_HEADER) console.log(line);
   for (const step of STEPS) {
-    const [k, b, c] = SIDES.map((side) => median(samples.get(`${side}/${step}`)!)) as [number, number, number];
-    console.log(`| ${step} | ${fmt(k)} | ${fmt(b)} | ${fmt(c)} | ${(k / b).toFixed(2)}x | ${(k / c).toFixed(1)}x |`);
+    const [k, b, c] = SIDES.map((side) => samples.get(`${side}/${step}`)!) as [number[], number[], number[]];
+    console.log(tableRow(step, k, b, c));
   }
 } finally {
   cleanupBare();

@@ -29,3 +29,23 @@ export function median(xs: number[]): number {
   const m = v.length >> 1;
   return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
 }
+
+const s2 = (x: number) => x.toFixed(2);
+const range = (xs: number[]) => `${s2(Math.min(...xs))}-${s2(Math.max(...xs))}`;
+
+/** The bench table's header lines: medians, ratios of medians, and each side's range of runs. */
+export const TABLE_HEADER = [
+  "| step | kuar | bare Pulumi | kubectl | kuar / bare | kuar / kubectl | range: kuar, bare, kubectl |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+];
+
+/**
+ * One row of the bench table from the samples of a step. The ranges are there because this kind
+ * of machine can take twice as long for the same run from one minute to the next: a ratio whose
+ * ranges overlap says less than its digits suggest.
+ */
+export function tableRow(step: string, kuar: number[], bare: number[], kubectl: number[]): string {
+  const [k, b, c] = [median(kuar), median(bare), median(kubectl)];
+  const ranges = [kuar, bare, kubectl].map(range).join(", ");
+  return `| ${step} | ${s2(k)} | ${s2(b)} | ${s2(c)} | ${(k / b).toFixed(2)}x | ${(k / c).toFixed(1)}x | ${ranges} |`;
+}
