@@ -75,7 +75,7 @@ function defer(file, functions = []) {
 }
 
 /** What a promise's unread debugging stack says instead of its frames (see 2. above). */
-export const PROMISE_STACK_NOT_KEPT = "(stack not kept: set PULUMI_DEBUG_PROMISE_LEAKS=1 to keep promise stacks)";
+const PROMISE_STACK_NOT_KEPT = "(stack not kept: set PULUMI_DEBUG_PROMISE_LEAKS=1 to keep promise stacks)";
 
 /**
  * Makes any installed Error.prepareStackTrace skip the stacks debuggablePromise (in `file`)
