@@ -8,7 +8,9 @@
  * Steps: evaluation (the program under mocks, no engine; kubectl: parse only), preview, up to
  * all-ready, no-op up, destroy (of the objects; the control plane is created once and kept).
  * Rounds are interleaved (kuar, bare, kubectl, kuar, ...) so a busy machine slows all three
- * alike; the table shows medians, ratios and the range of each side's runs.
+ * alike, and each timed step waits until the machine is quiet (waitForQuiet), so it does not
+ * pay for what the step before it left running; the table shows medians, ratios and the range
+ * of each side's runs.
  *   npm run bench                      all steps, KUAR_BENCH_ROUNDS rounds (default 3)
  *   npm run bench -- --quick           evaluation and no-op up only (what .ci/run prints)
  * "The same objects" are the inputs Pulumi sent for each Kubernetes resource, taken from the
@@ -22,7 +24,7 @@ import { parse } from "yaml";
 import { clusterDir } from "../providers/local/kwok.js";
 import { createStack } from "../kit/e2e/harness.js";
 import { fullConfig } from "../kit/e2e/config.js";
-import { TABLE_HEADER, tableRow, unwrapSecrets } from "./lib/bench-kit.js";
+import { TABLE_HEADER, busyShare, cpuTimes, median, tableRow, unwrapSecrets } from "./lib/bench-kit.js";
 import { buildProgram } from "./lib/build-program.mjs";
 import { engineEnv, ensureToolchain, root } from "../cli/engine.js";
 
@@ -38,7 +40,34 @@ const dir = mkdtempSync(join(tmpdir(), "kuar-bench-"));
 const samples = new Map<string, number[]>();
 let cleanupBare = () => {};
 
+/**
+ * Waits, at most QUIET_MAX_S, until the whole machine was quiet (under QUIET_SHARE of its CPU
+ * busy) for one QUIET_WINDOW_MS window, so that a step does not pay for what the one before it
+ * left running (a destroyed namespace's controllers, etcd compaction, a finishing process).
+ * It records the seconds it waited (the line under the table sums them up); the wait is not timed.
+ */
+const QUIET_SHARE = 0.2;
+const QUIET_WINDOW_MS = 300;
+const QUIET_MAX_S = 20;
+const waits: number[] = [];
+let unquiet = 0;
+function waitForQuiet(): void {
+  const start = process.hrtime.bigint();
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < (QUIET_MAX_S * 1000) / QUIET_WINDOW_MS; i++) {
+    const a = cpuTimes(readFileSync("/proc/stat", "utf8"));
+    Atomics.wait(cell, 0, 0, QUIET_WINDOW_MS);
+    if (busyShare(a, cpuTimes(readFileSync("/proc/stat", "utf8"))) < QUIET_SHARE) {
+      waits.push(Number(process.hrtime.bigint() - start) / 1e9);
+      return;
+    }
+  }
+  waits.push(QUIET_MAX_S);
+  unquiet++;
+}
+
 function time(fn: () => void): number {
+  waitForQuiet();
   const t = process.hrtime.bigint();
   fn();
   return Number(process.hrtime.bigint() - t) / 1e9;
@@ -234,6 +263,11 @@ try {
     const [k, b, c] = SIDES.map((side) => samples.get(`${side}/${step}`)!) as [number[], number[], number[]];
     console.log(tableRow(step, k, b, c));
   }
+  console.log(
+    `each timed step started once the machine was quiet (under ${QUIET_SHARE * 100}% of its CPU busy for ` +
+      `${QUIET_WINDOW_MS} ms): waited ${median(waits).toFixed(2)} s median, ${Math.max(...waits).toFixed(2)} s at most` +
+      (unquiet ? `; ${unquiet} of ${waits.length} steps started after ${QUIET_MAX_S} s without it` : ""),
+  );
 } finally {
   cleanupBare();
   s.pulumi(["destroy", "--yes", "--non-interactive"]);

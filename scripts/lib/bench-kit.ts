@@ -49,3 +49,20 @@ export function tableRow(step: string, kuar: number[], bare: number[], kubectl: 
   const ranges = [kuar, bare, kubectl].map(range).join(", ");
   return `| ${step} | ${s2(k)} | ${s2(b)} | ${s2(c)} | ${(k / b).toFixed(2)}x | ${(k / c).toFixed(1)}x | ${ranges} |`;
 }
+
+/** The machine's CPU counters from /proc/stat's first line: jiffies spent busy, and in all. */
+export function cpuTimes(procStat: string): { busy: number; total: number } {
+  const line = procStat.split("\n", 1)[0] ?? "";
+  const fields = line.trim().split(/\s+/);
+  if (fields[0] !== "cpu" || fields.length < 5) throw new Error(`not a /proc/stat cpu line: ${line}`);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user and nice)
+  const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields.slice(1, 9).map(Number);
+  const busy = user! + nice! + system! + irq + softirq + steal;
+  return { busy, total: busy + idle! + iowait };
+}
+
+/** The share of the whole machine (all cores) that was busy between two readings, 0 to 1. */
+export function busyShare(before: { busy: number; total: number }, after: { busy: number; total: number }): number {
+  const total = after.total - before.total;
+  return total > 0 ? (after.busy - before.busy) / total : 0;
+}

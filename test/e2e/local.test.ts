@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { parse, stringify } from "yaml";
+import { root } from "../../cli/engine.js";
 import { clusterDir } from "../../providers/local/kwok.js";
 import { fullConfig } from "../../kit/e2e/config.js";
 import { cannotRun, createStack, seconds, type E2eStack } from "../../kit/e2e/harness.js";
@@ -52,6 +53,7 @@ describe("local target end to end", { skip: reason }, () => {
     const r = s.pulumi(["up", "--yes", "--non-interactive"]);
     timings["up"] = seconds(t);
     assert.equal(r.status, 0, r.stdout);
+    assert.doesNotMatch(r.stdout, /^\s*(error|warning):/im, "no diagnostics");
   });
 
   test("every Deployment, StatefulSet and Job of ours is ready, checked with kubectl", () => {
@@ -99,6 +101,17 @@ describe("local target end to end", { skip: reason }, () => {
     timings["noopUp"] = seconds(t);
     assert.equal(r.status, 0, r.stdout);
     assert.doesNotMatch(r.stdout, /[~+-] .*(create|update|replace|delete)d?\b/i);
+    assert.doesNotMatch(r.stdout, /^\s*(error|warning):/im, "no diagnostics");
+  });
+
+  test("the program has the dynamic provider host started as it begins (program.mjs), silently", () => {
+    const args = ["up", "--yes", "--non-interactive", "--skip-preview", "--stack", s.name, "--logtostderr", "-v=7"];
+    const r = spawnSync("pulumi", args, { cwd: root, env: s.env, encoding: "utf8", maxBuffer: 1 << 28 });
+    assert.equal(r.status, 0, r.stdout);
+    // The engine's log: the host was started for the invoke, and answered it as it answers any.
+    assert.match(r.stderr, /Invoke\(pulumi-nodejs:dynamic:startHost\) failed: unknown function/);
+    assert.doesNotMatch(r.stdout, /^\s*(error|warning):|startHost/im, "and nothing of it reaches the output");
+    assert.match(r.stdout, /unchanged/);
   });
 
   test("preview asks the API server: a change its admission refuses fails at preview and changes nothing", () => {

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { pathToFileURL } from "node:url";
 import { parse } from "yaml";
 import { projectRoot } from "../../../scripts/lib/build-program.mjs";
 
@@ -88,6 +89,48 @@ test("promise stacks nobody reads are not formatted; every other stack is, throu
 test("with PULUMI_DEBUG_PROMISE_LEAKS set, promise stacks are kept and mapped as Pulumi documents", () => {
   const out = JSON.parse(node(stacks, true, { PULUMI_DEBUG_PROMISE_LEAKS: "1" })) as { promise: string };
   assert.match(out.promise, /^Error: ?\n {4}at .*debuggable\.ts:\d+:\d+/);
+});
+
+// cmd/run awaits this before it runs the program; closure serialization asks the session later.
+const inspects = (fnFile: string) => `const v8Hooks = require("@pulumi/pulumi/runtime/closure/v8Hooks");
+const early = require(${JSON.stringify(fnFile)});
+v8Hooks.isInitializedAsync().then(async () => {
+  const atStart = process.moduleLoadList.includes("NativeModule inspector");
+  const { getFunctionLocationAsync } = require("@pulumi/pulumi/runtime/closure/v8");
+  const { file } = await getFunctionLocationAsync(early.f);
+  const text = (await require("@pulumi/pulumi").runtime.serializeFunction(early.f)).text;
+  console.log(JSON.stringify({ atStart, file, serialized: text.includes("return k + 1") }));
+});`;
+
+test("the debugger is enabled when closure serialization first needs it, not before every program", () => {
+  const fnFile = join(mkdtempSync(join(tmpdir(), "kuar-v8hooks-")), "early.cjs");
+  writeFileSync(fnFile, "const k = 42;\nexports.f = function f() { return k + 1; };\n");
+  const url = pathToFileURL(fnFile).href;
+  const without = JSON.parse(node(inspects(fnFile), false)) as Record<string, unknown>;
+  assert.equal(without["atStart"], true, "without the preload the session is open before the program");
+  assert.equal(without["file"], "", "and it never learns of a script loaded before it opened");
+  const out = JSON.parse(node(inspects(fnFile), true)) as Record<string, unknown>;
+  assert.deepEqual(out, { atStart: false, file: url, serialized: true });
+});
+
+const k8sLoads = `const k8s = require("@pulumi/kubernetes");
+const names = Object.keys(require.cache);
+const heavy = ["/@pulumi/kubernetes/yaml/yaml.js", "/glob/dist/commonjs/index.js", "/@pulumi/kubernetes/helm/v3/helm.js", "/@pulumi/kubernetes/kustomize/kustomize.js"].filter((m) => names.some((n) => n.endsWith(m)));
+const used = [k8s.helm.v4.Chart, k8s.core.v1.Service, k8s.yaml.ConfigFile, k8s.yaml.v2.ConfigGroup, k8s.helm.v3.Chart, k8s.kustomize.Directory].map((c) => typeof c);
+console.log(JSON.stringify({ heavy, used }));`;
+
+test("@pulumi/kubernetes loads without its v1 yaml, helm v3 and kustomize modules, which still work when used", () => {
+  const without = JSON.parse(node(k8sLoads, false)) as { heavy: string[] };
+  assert.equal(without.heavy.length, 4, "without the preload its index.js loads all four");
+  assert.deepEqual(JSON.parse(node(k8sLoads, true)), { heavy: [], used: Array(6).fill("function") });
+});
+
+test("the installed @pulumi/kubernetes is the version whose layout the preload was checked against", () => {
+  const installed = JSON.parse(readFileSync(join(projectRoot, "node_modules/@pulumi/kubernetes/package.json"), "utf8"));
+  const pinned = JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")).dependencies["@pulumi/kubernetes"];
+  const source = readFileSync(join(projectRoot, "scripts/lib/defer-pulumi-deps.mjs"), "utf8");
+  assert.equal(installed.version, pinned);
+  assert.match(source, new RegExp(`k8sDir, "package.json"\\)\\)\\.version === "${pinned.replaceAll(".", "\\.")}"`));
 });
 
 test("the installed @pulumi/pulumi is the version whose layout the preload was checked against", () => {
