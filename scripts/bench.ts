@@ -50,20 +50,23 @@ const QUIET_SHARE = 0.2;
 const QUIET_WINDOW_MS = 300;
 const QUIET_MAX_S = 20;
 const waits: number[] = [];
-let unquiet = 0;
+/** Steps that started after QUIET_MAX_S without a quiet window (a quiet one ends the wait earlier). */
+const unquiet = () => waits.filter((w) => w === QUIET_MAX_S).length;
+const readCpu = () => cpuTimes(readFileSync("/proc/stat", "utf8"));
 function waitForQuiet(): void {
   const start = process.hrtime.bigint();
   const cell = new Int32Array(new SharedArrayBuffer(4));
+  let before = readCpu();
   for (let i = 0; i < (QUIET_MAX_S * 1000) / QUIET_WINDOW_MS; i++) {
-    const a = cpuTimes(readFileSync("/proc/stat", "utf8"));
     Atomics.wait(cell, 0, 0, QUIET_WINDOW_MS);
-    if (busyShare(a, cpuTimes(readFileSync("/proc/stat", "utf8"))) < QUIET_SHARE) {
+    const after = readCpu();
+    if (busyShare(before, after) < QUIET_SHARE) {
       waits.push(Number(process.hrtime.bigint() - start) / 1e9);
       return;
     }
+    before = after;
   }
   waits.push(QUIET_MAX_S);
-  unquiet++;
 }
 
 function time(fn: () => void): number {
@@ -266,7 +269,7 @@ try {
   console.log(
     `each timed step started once the machine was quiet (under ${QUIET_SHARE * 100}% of its CPU busy for ` +
       `${QUIET_WINDOW_MS} ms): waited ${median(waits).toFixed(2)} s median, ${Math.max(...waits).toFixed(2)} s at most` +
-      (unquiet ? `; ${unquiet} of ${waits.length} steps started after ${QUIET_MAX_S} s without it` : ""),
+      (unquiet() ? `; ${unquiet()} of ${waits.length} steps started after ${QUIET_MAX_S} s without it` : ""),
   );
 } finally {
   cleanupBare();

@@ -41,11 +41,21 @@ const require = createRequire(import.meta.url);
 /** The directory of an installed package, found from this file's own place, if it is installed. */
 function packageDir(name) {
   try {
-    // From this file's own place: the project's SDK, whichever directory the process runs in.
+    // From this file's own place: the project's copy, whichever directory the process runs in.
     return dirname(require.resolve(`${name}/package.json`));
   } catch {
     return undefined;
   }
+}
+
+/** Puts a loaded module with `exports` into require's cache as `file`, unless `file` is absent or loaded. */
+function standIn(file, exports) {
+  if (!existsSync(file) || require.cache[file]) return;
+  const stand = new Module(file);
+  stand.filename = file;
+  stand.loaded = true;
+  stand.exports = exports;
+  require.cache[file] = stand;
 }
 
 /**
@@ -54,7 +64,6 @@ function packageDir(name) {
  * module when called, so a module that only copies such an export at startup loads nothing.
  */
 function defer(file, functions = []) {
-  if (!existsSync(file) || require.cache[file]) return;
   let real;
   const load = () => {
     if (real === undefined) {
@@ -63,24 +72,23 @@ function defer(file, functions = []) {
     }
     return real;
   };
-  const stand = new Module(file);
-  stand.filename = file;
-  stand.loaded = true;
-  stand.exports = new Proxy(
-    {},
-    {
-      // TypeScript's __importStar returns an object marked __esModule as it is, without reading it.
-      get: (_, key) =>
-        key === "__esModule" ? true : functions.includes(key) ? (...args) => load()[key](...args) : load()[key],
-      has: (_, key) => key in load(),
-      ownKeys: () => Reflect.ownKeys(load()),
-      getOwnPropertyDescriptor: (_, key) => {
-        const d = Reflect.getOwnPropertyDescriptor(load(), key);
-        return d && { ...d, configurable: true };
+  standIn(
+    file,
+    new Proxy(
+      {},
+      {
+        // TypeScript's __importStar returns an object marked __esModule as it is, without reading it.
+        get: (_, key) =>
+          key === "__esModule" ? true : functions.includes(key) ? (...args) => load()[key](...args) : load()[key],
+        has: (_, key) => key in load(),
+        ownKeys: () => Reflect.ownKeys(load()),
+        getOwnPropertyDescriptor: (_, key) => {
+          const d = Reflect.getOwnPropertyDescriptor(load(), key);
+          return d && { ...d, configurable: true };
+        },
       },
-    },
+    ),
   );
-  require.cache[file] = stand;
 }
 
 /** What a promise's unread debugging stack says instead of its frames (see 2. above). */
@@ -147,15 +155,11 @@ function inspectOnFirstUse(file) {
       await new Promise((resolve, reject) => s.post("Debugger.enable", (err) => (err ? reject(err) : resolve())));
       return s;
     })());
-  const stand = new Module(file);
-  stand.filename = file;
-  stand.loaded = true;
-  stand.exports = {
+  standIn(file, {
     getSessionAsync,
     isInitializedAsync: async () => {},
     getScriptUrl: (id) => urls.get(id),
-  };
-  require.cache[file] = stand;
+  });
 }
 
 /** True when this run sends traces (the engine passes `--tracing` to cmd/run, or TRACEPARENT). */

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { parse } from "yaml";
 import { projectRoot } from "../../../scripts/lib/build-program.mjs";
@@ -104,7 +104,9 @@ v8Hooks.isInitializedAsync().then(async () => {
 });`;
 
 test("the debugger is enabled when closure serialization first needs it, not before every program", () => {
-  const fnFile = join(mkdtempSync(join(tmpdir(), "kuar-v8hooks-")), "early.cjs");
+  const dir = mkdtempSync(join(tmpdir(), "kuar-v8hooks-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const fnFile = join(dir, "early.cjs");
   writeFileSync(fnFile, "const k = 42;\nexports.f = function f() { return k + 1; };\n");
   const out = JSON.parse(node(inspects(fnFile), true)) as Record<string, unknown>;
   assert.deepEqual(out, { atStart: false, file: pathToFileURL(fnFile).href, line: 1, column: 22 });
@@ -122,21 +124,23 @@ test("@pulumi/kubernetes loads without its v1 yaml, helm v3 and kustomize module
   assert.deepEqual(JSON.parse(node(k8sLoads, true)), { heavy: [], used: Array(6).fill("function") });
 });
 
-test("the installed @pulumi/kubernetes is the version whose layout the preload was checked against", () => {
-  const installed = JSON.parse(readFileSync(join(projectRoot, "node_modules/@pulumi/kubernetes/package.json"), "utf8"));
-  const pinned = JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")).dependencies["@pulumi/kubernetes"];
-  const source = readFileSync(join(projectRoot, "scripts/lib/defer-pulumi-deps.mjs"), "utf8");
-  assert.equal(installed.version, pinned);
-  assert.match(source, new RegExp(`k8sDir, "package.json"\\)\\)\\.version === "${pinned.replaceAll(".", "\\.")}"`));
-});
-
-test("the installed @pulumi/pulumi is the version whose layout the preload was checked against", () => {
-  const installed = JSON.parse(readFileSync(join(projectRoot, "node_modules/@pulumi/pulumi/package.json"), "utf8"));
-  const pinned = JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")).dependencies["@pulumi/pulumi"];
-  const source = readFileSync(join(projectRoot, "scripts/lib/defer-pulumi-deps.mjs"), "utf8");
-  assert.equal(installed.version, pinned);
-  assert.match(source, new RegExp(`version === "${pinned.replaceAll(".", "\\.")}"`), "recheck the deferred modules");
-});
+// Each package's guard: the directory variable the preload reads its version from.
+for (const [pkg, guard] of [
+  ["@pulumi/pulumi", "dir"],
+  ["@pulumi/kubernetes", "k8sDir"],
+] as const) {
+  test(`the installed ${pkg} is the version whose layout the preload was checked against`, () => {
+    const installed = JSON.parse(readFileSync(join(projectRoot, "node_modules", pkg, "package.json"), "utf8"));
+    const pinned = JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")).dependencies[pkg];
+    const source = readFileSync(join(projectRoot, "scripts/lib/defer-pulumi-deps.mjs"), "utf8");
+    assert.equal(installed.version, pinned);
+    assert.match(
+      source,
+      new RegExp(`\\b${guard}, "package\\.json"\\)\\)\\.version === "${pinned.replaceAll(".", "\\.")}"`),
+      "recheck the deferred modules",
+    );
+  });
+}
 
 test("the preload defers from any working directory: it finds the project's SDK from its own place", () => {
   const args = ["--import", join(projectRoot, "scripts/lib/defer-pulumi-deps.mjs"), "-e", loaded];
