@@ -194,7 +194,10 @@ try {
   if (initBare.status !== 0) throw new Error(`bare stack: ${initBare.stderr}`);
   cleanupBare = () => {
     inBare(["destroy", "--yes", "--skip-preview"]);
-    spawnSync("pulumi", ["stack", "rm", bareStack, "--yes", "--force"], { cwd: bare, env: bareEnv });
+    spawnSync("pulumi", ["stack", "rm", bareStack, "--yes", "--force", "--remove-backups"], {
+      cwd: bare,
+      env: bareEnv,
+    });
   };
 
   // kuar's evaluation runs like the engine runs the program: built ahead of time (built here,

@@ -7,10 +7,11 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { ppidFromStat, type Proc } from "../../cli/processes.js";
 import { clusterDir } from "../../providers/local/kwok.js";
 import {
+  backendDir,
   engineEnv,
   installKubernetesPlugin,
   pulumi,
@@ -20,6 +21,9 @@ import {
   toolchainBinDir,
   toolchainReady,
 } from "../../cli/engine.js";
+
+/** The project's name (Pulumi.yaml), under which the file backend keeps its stacks. */
+const PROJECT = (parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { name: string }).name;
 
 /** Why the tier cannot run here, or undefined when it can. */
 export function cannotRun(): string | undefined {
@@ -93,7 +97,7 @@ export function createStack(config: Record<string, unknown>, prefix = "e2e"): E2
     kubectl: (args) =>
       execFileSync(join(bin, "kubectl"), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8", timeout: 300_000 }),
     remove() {
-      pulumi(env, ["stack", "rm", name, "--yes", "--force"], { quiet: true, allowFailure: true });
+      pulumi(env, ["stack", "rm", name, "--yes", "--force", "--remove-backups"], { quiet: true, allowFailure: true });
       if (existsSync(file)) rmSync(file);
       if (isLocal) spawnSync(join(bin, "kwokctl"), ["--name", clusterName, "delete", "cluster"], { stdio: "ignore" });
     },
@@ -170,8 +174,23 @@ export function leftovers(ids: CaseIds): string[] {
   const env = engineEnv(toolchainBinDir());
   const ls = pulumi(env, ["stack", "ls", "--json"], { quiet: true, allowFailure: true });
   const inBackend = ls.status === 0 ? (JSON.parse(ls.stdout) as { name: string }[]).map((s) => s.name) : [];
+  // In the project's file backend, a stack is its checkpoint (and the .bak Pulumi keeps when
+  // the stack is removed without --remove-backups), a backup of every earlier checkpoint and
+  // its update history (pkg/backend/diy/state.go removeStack, pulumi 3.248.0).
+  const fileBackend = env["PULUMI_BACKEND_URL"] === `file://${backendDir}`;
+  const inFileBackend = (s: string) =>
+    fileBackend
+      ? [
+          ...["", ".attrs", ".bak", ".bak.attrs"].map((x) =>
+            join(backendDir, ".pulumi", "stacks", PROJECT, `${s}.json${x}`),
+          ),
+          join(backendDir, ".pulumi", "backups", PROJECT, s),
+          join(backendDir, ".pulumi", "history", PROJECT, s),
+        ]
+      : [];
   const files = [
     ...ids.stacks.flatMap((s) => [
+      ...inFileBackend(s),
       join(root, "stacks", `Pulumi.${s}.yaml`),
       join(stateDir, "ephemeral", `${s}.json`),
       join(stateDir, "ephemeral", `${s}.kubeconfig`),

@@ -200,7 +200,17 @@ describe("kuar up, status and kubeconfig on a real local stack", { skip: engineR
       if (d.status !== 0) console.log(`# destroy failed:\n${d.stderr.slice(-2000)}`);
       spawnSync(
         process.execPath,
-        ["--import", "tsx", join(root, "scripts", "pulumi.ts"), "stack", "rm", stack, "--yes", "--force"],
+        [
+          "--import",
+          "tsx",
+          join(root, "scripts", "pulumi.ts"),
+          "stack",
+          "rm",
+          stack,
+          "--yes",
+          "--force",
+          "--remove-backups",
+        ],
         {
           cwd: root,
           env,

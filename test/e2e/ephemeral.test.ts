@@ -149,7 +149,7 @@ describe("kuar ephemeral on the local target", { skip: reason }, () => {
       assert.ok(hasLocal(), "the local stack is still in the backend");
       assert.equal(existsSync(join(root, ".kuar", "ephemeral", "local.json")), false, "no session was invented");
     } finally {
-      if (!existed) kuarPulumi(["stack", "rm", "local", "--yes", "--force", "--preserve-config"]);
+      if (!existed) kuarPulumi(["stack", "rm", "local", "--yes", "--force", "--preserve-config", "--remove-backups"]);
       // Put the committed file back only if something changed it (the assertion above says what).
       if (readFileSync(committed, "utf8") !== original) writeFileSync(committed, original);
     }
@@ -173,7 +173,7 @@ describe("kuar ephemeral on the local target", { skip: reason }, () => {
       assert.ok(existsSync(file), "its stack file is kept");
       assert.ok(JSON.parse(kuarPulumi(["stack", "ls", "--json"])).some((s: { name: string }) => s.name === name));
     } finally {
-      kuarPulumi(["stack", "rm", name, "--yes", "--force"]);
+      kuarPulumi(["stack", "rm", name, "--yes", "--force", "--remove-backups"]);
       rmSync(file, { force: true });
     }
     assertNothingLeft(idsOf(name, name));
