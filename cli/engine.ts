@@ -5,7 +5,9 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
 import { dirname, join, resolve } from "node:path";
 import { toolchain } from "../config/versions.js";
 
@@ -101,6 +103,8 @@ export function installKubernetesPlugin(env: NodeJS.ProcessEnv, bin: string): vo
 export interface RunOptions {
   quiet?: boolean;
   allowFailure?: boolean;
+  /** The project directory to run in (default: this project's). */
+  cwd?: string;
 }
 
 /** Runs pulumi synchronously in the project; throws on failure unless allowed. */
@@ -110,7 +114,7 @@ export function pulumi(
   opts: RunOptions = {},
 ): { status: number; stdout: string } {
   const r = spawnSync("pulumi", args, {
-    cwd: root,
+    cwd: opts.cwd ?? root,
     env,
     encoding: "utf8",
     stdio: ["ignore", opts.quiet ? "pipe" : "inherit", opts.quiet ? "pipe" : "inherit"],
@@ -121,6 +125,37 @@ export function pulumi(
     throw new Error(`pulumi ${args.join(" ")} failed (exit ${status})${opts.quiet ? `:\n${r.stderr}${r.stdout}` : ""}`);
   }
   return { status, stdout: r.stdout ?? "" };
+}
+
+/** The project's name (Pulumi.yaml), under which a file backend keeps its stacks. */
+export const projectName = (parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { name: string }).name;
+
+/**
+ * Removes a stack from the backend with everything Pulumi keeps of it: `--remove-backups` drops
+ * the copy of every checkpoint (without it a file backend keeps them in backups/ and a .bak of
+ * the last; pulumi 3.248.0 pkg/backend/diy/state.go removeStack). A file backend then still has
+ * the stack's backups/ and history/ folders, empty (the blob store deletes files, not folders):
+ * they are removed too, and only if empty.
+ */
+export function removeStack(
+  env: NodeJS.ProcessEnv,
+  stack: string,
+  opts: RunOptions & { project?: string } = { quiet: true },
+): number {
+  const r = pulumi(env, ["stack", "rm", "--yes", "--force", "--remove-backups", stack], opts);
+  const project = opts.project ?? projectName;
+  const url = env["PULUMI_BACKEND_URL"] ?? "";
+  if (r.status === 0 && url.startsWith("file://")) {
+    const dir = join(fileURLToPath(url.split("?")[0]!), ".pulumi");
+    for (const kind of ["backups", "history"]) {
+      try {
+        rmdirSync(join(dir, kind, project, stack));
+      } catch {
+        // absent, or not empty: not ours to force
+      }
+    }
+  }
+  return r.status;
 }
 
 /** Selects the stack, creating it (passphrase secrets) when new. */

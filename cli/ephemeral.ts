@@ -12,7 +12,15 @@ import { parseConfig } from "../config/load.js";
 import { defaultClusterName, stackFileConfig, stackLabel } from "../config/stack-file.js";
 import { toolchain } from "../config/versions.js";
 import { Kwok } from "../providers/local/kwok.js";
-import { backendDir, engineEnv, installKubernetesPlugin, pulumi, root, stateDir, systemToolchain } from "./engine.js";
+import {
+  backendDir,
+  engineEnv,
+  installKubernetesPlugin,
+  removeStack,
+  root,
+  stateDir,
+  systemToolchain,
+} from "./engine.js";
 import { Refusal, UsageError } from "./errors.js";
 import { nameTaken, ownership, validSession, type Ownership, type Session } from "./ownership.js";
 import { endRun, RUN_MARKER } from "./processes.js";
@@ -339,9 +347,8 @@ export async function down(ctx: Context, stack?: string, attempts = 3): Promise<
     } finally {
       await endPlugins(ctx);
     }
-    // As removeStack does, plus --remove-backups: without it the backend keeps a copy of every
-    // checkpoint the stack had (the diy backend's backups/ folder and a .bak of the last one).
-    pulumi(ws.envVars, ["stack", "rm", "--yes", "--force", "--remove-backups", name], { quiet: true });
+    // Not the Automation API's removeStack: it cannot pass --remove-backups (engine.ts removeStack).
+    removeStack(ws.envVars, name);
   } else {
     ctx.log(`ephemeral: stack ${name} is already gone from the backend`);
   }

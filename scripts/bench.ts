@@ -26,7 +26,7 @@ import { createStack } from "../kit/e2e/harness.js";
 import { fullConfig } from "../kit/e2e/config.js";
 import { TABLE_HEADER, busyShare, cpuTimes, median, tableRow, unwrapSecrets } from "./lib/bench-kit.js";
 import { buildProgram } from "./lib/build-program.mjs";
-import { engineEnv, ensureToolchain, root } from "../cli/engine.js";
+import { engineEnv, ensureToolchain, removeStack, root } from "../cli/engine.js";
 
 const quick = process.argv.includes("--quick");
 const rounds = Number(process.env["KUAR_BENCH_ROUNDS"] ?? 3);
@@ -129,13 +129,15 @@ for (const o of objs) {
   if (early) first.push(r);
 }
 `;
+/** The bare program's project name (its stacks are kept under it in the same file backend). */
+const BARE_PROJECT = "kuar-bench-bare";
 /** Runs the bare program under mocks, like scripts/lib/evaluate.ts does for kuar. */
 const BARE_EVALUATE = `"use strict";
 const pulumi = require("@pulumi/pulumi");
 let n = 0;
 pulumi.runtime.setMocks(
   { newResource: (a) => (n++, { id: a.name + "-id", state: a.inputs }), call: () => { throw new Error("no invokes"); } },
-  "kuar-bench-bare", "bench", false,
+  "${BARE_PROJECT}", "bench", false,
 );
 require("./index.js");
 setTimeout(() => console.log(n + " resources registered"), 0);
@@ -163,8 +165,8 @@ try {
   // The bare program's own project, stack and objects (same backend, same plugins).
   const bare = join(dir, "bare");
   mkdirSync(bare);
-  writeFileSync(join(bare, "Pulumi.yaml"), "name: kuar-bench-bare\nruntime: nodejs\nmain: index.js\n");
-  writeFileSync(join(bare, "package.json"), '{ "name": "kuar-bench-bare", "private": true }\n');
+  writeFileSync(join(bare, "Pulumi.yaml"), `name: ${BARE_PROJECT}\nruntime: nodejs\nmain: index.js\n`);
+  writeFileSync(join(bare, "package.json"), `{ "name": "${BARE_PROJECT}", "private": true }\n`);
   writeFileSync(join(bare, "index.js"), BARE_PROGRAM);
   writeFileSync(join(bare, "evaluate.js"), BARE_EVALUATE);
   writeFileSync(join(bare, "objects.json"), JSON.stringify(objects), { mode: 0o600 });
@@ -194,10 +196,7 @@ try {
   if (initBare.status !== 0) throw new Error(`bare stack: ${initBare.stderr}`);
   cleanupBare = () => {
     inBare(["destroy", "--yes", "--skip-preview"]);
-    spawnSync("pulumi", ["stack", "rm", bareStack, "--yes", "--force", "--remove-backups"], {
-      cwd: bare,
-      env: bareEnv,
-    });
+    removeStack(bareEnv, bareStack, { quiet: true, allowFailure: true, cwd: bare, project: BARE_PROJECT });
   };
 
   // kuar's evaluation runs like the engine runs the program: built ahead of time (built here,

@@ -7,23 +7,22 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { ppidFromStat, type Proc } from "../../cli/processes.js";
 import { clusterDir } from "../../providers/local/kwok.js";
 import {
   backendDir,
   engineEnv,
   installKubernetesPlugin,
+  projectName,
   pulumi,
+  removeStack,
   root,
   selectStack,
   stateDir,
   toolchainBinDir,
   toolchainReady,
 } from "../../cli/engine.js";
-
-/** The project's name (Pulumi.yaml), under which the file backend keeps its stacks. */
-const PROJECT = (parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { name: string }).name;
 
 /** Why the tier cannot run here, or undefined when it can. */
 export function cannotRun(): string | undefined {
@@ -97,7 +96,7 @@ export function createStack(config: Record<string, unknown>, prefix = "e2e"): E2
     kubectl: (args) =>
       execFileSync(join(bin, "kubectl"), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8", timeout: 300_000 }),
     remove() {
-      pulumi(env, ["stack", "rm", name, "--yes", "--force", "--remove-backups"], { quiet: true, allowFailure: true });
+      removeStack(env, name, { quiet: true, allowFailure: true });
       if (existsSync(file)) rmSync(file);
       if (isLocal) spawnSync(join(bin, "kwokctl"), ["--name", clusterName, "delete", "cluster"], { stdio: "ignore" });
     },
@@ -182,10 +181,10 @@ export function leftovers(ids: CaseIds): string[] {
     fileBackend
       ? [
           ...["", ".attrs", ".bak", ".bak.attrs"].map((x) =>
-            join(backendDir, ".pulumi", "stacks", PROJECT, `${s}.json${x}`),
+            join(backendDir, ".pulumi", "stacks", projectName, `${s}.json${x}`),
           ),
-          join(backendDir, ".pulumi", "backups", PROJECT, s),
-          join(backendDir, ".pulumi", "history", PROJECT, s),
+          join(backendDir, ".pulumi", "backups", projectName, s),
+          join(backendDir, ".pulumi", "history", projectName, s),
         ]
       : [];
   const files = [

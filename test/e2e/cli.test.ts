@@ -23,7 +23,7 @@ import { after, describe, test } from "node:test";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { parseConfig } from "../../config/load.js";
 import { stackFileConfig } from "../../config/stack-file.js";
-import { root, toolchainBinDir } from "../../cli/engine.js";
+import { engineEnv, removeStack, root, toolchainBinDir } from "../../cli/engine.js";
 import { assertNothingLeft, cannotRun, caseEnv, caseProcesses, seconds } from "../../kit/e2e/harness.js";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
@@ -198,25 +198,7 @@ describe("kuar up, status and kubeconfig on a real local stack", { skip: engineR
     if (existsSync(file)) {
       const d = kuar("destroy", "--stack", stack);
       if (d.status !== 0) console.log(`# destroy failed:\n${d.stderr.slice(-2000)}`);
-      spawnSync(
-        process.execPath,
-        [
-          "--import",
-          "tsx",
-          join(root, "scripts", "pulumi.ts"),
-          "stack",
-          "rm",
-          stack,
-          "--yes",
-          "--force",
-          "--remove-backups",
-        ],
-        {
-          cwd: root,
-          env,
-          encoding: "utf8",
-        },
-      );
+      removeStack(engineEnv(toolchainBinDir(), env), stack, { quiet: true, allowFailure: true });
       rmSync(file, { force: true });
     }
     // A control plane destroy could not remove (a failed up) goes by its name.

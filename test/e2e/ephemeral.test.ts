@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { stringify } from "yaml";
 import { isEngineProcess } from "../../cli/processes.js";
-import { root } from "../../cli/engine.js";
+import { engineEnv, removeStack, root, toolchainBinDir } from "../../cli/engine.js";
 import { assertNothingLeft, cannotRun, caseEnv, caseProcesses, seconds, type CaseIds } from "../../kit/e2e/harness.js";
 
 const reason = cannotRun();
@@ -173,7 +173,7 @@ describe("kuar ephemeral on the local target", { skip: reason }, () => {
       assert.ok(existsSync(file), "its stack file is kept");
       assert.ok(JSON.parse(kuarPulumi(["stack", "ls", "--json"])).some((s: { name: string }) => s.name === name));
     } finally {
-      kuarPulumi(["stack", "rm", name, "--yes", "--force", "--remove-backups"]);
+      removeStack(engineEnv(toolchainBinDir()), name);
       rmSync(file, { force: true });
     }
     assertNothingLeft(idsOf(name, name));
