@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { homedir } from "node:os";
 import { parse } from "yaml";
 import { dirname, join, resolve } from "node:path";
 import { toolchain } from "../config/versions.js";
@@ -143,19 +143,27 @@ export function removeStack(
   opts: RunOptions & { project?: string } = { quiet: true },
 ): number {
   const r = pulumi(env, ["stack", "rm", "--yes", "--force", "--remove-backups", stack], opts);
-  const project = opts.project ?? projectName;
-  const url = env["PULUMI_BACKEND_URL"] ?? "";
-  if (r.status === 0 && url.startsWith("file://")) {
-    const dir = join(fileURLToPath(url.split("?")[0]!), ".pulumi");
-    for (const kind of ["backups", "history"]) {
-      try {
-        rmdirSync(join(dir, kind, project, stack));
-      } catch {
-        // absent, or not empty: not ours to force
-      }
+  if (r.status !== 0) return r.status;
+  for (const dir of stackFolders(env["PULUMI_BACKEND_URL"] ?? "", opts.project ?? projectName, stack)) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // absent, or not empty: not ours to force
     }
   }
   return r.status;
+}
+
+/**
+ * The folders a file backend (`file:///abs/path` or `file://~/path`, with optional `?settings`)
+ * keeps for a stack of a project besides its checkpoint: backups/ and history/. None for any
+ * other backend.
+ */
+export function stackFolders(url: string, project: string, stack: string): string[] {
+  if (!url.startsWith("file://")) return [];
+  const path = url.slice("file://".length).split("?")[0]!;
+  const base = path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path;
+  return ["backups", "history"].map((kind) => join(base, ".pulumi", kind, project, stack));
 }
 
 /** Selects the stack, creating it (passphrase secrets) when new. */
