@@ -127,8 +127,11 @@ export function pulumi(
   return { status, stdout: r.stdout ?? "" };
 }
 
-/** The project's name (Pulumi.yaml), under which a file backend keeps its stacks. */
-export const projectName = (parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { name: string }).name;
+let project: string | undefined;
+/** The project's name (Pulumi.yaml), under which a file backend keeps its stacks; read on first use. */
+export function projectName(): string {
+  return (project ??= (parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { name: string }).name);
+}
 
 /**
  * Removes a stack from the backend with everything Pulumi keeps of it: `--remove-backups` drops
@@ -144,7 +147,7 @@ export function removeStack(
 ): number {
   const r = pulumi(env, ["stack", "rm", "--yes", "--force", "--remove-backups", stack], opts);
   if (r.status !== 0) return r.status;
-  for (const dir of stackFolders(env["PULUMI_BACKEND_URL"] ?? "", opts.project ?? projectName, stack)) {
+  for (const dir of stackFolders(env["PULUMI_BACKEND_URL"] ?? "", opts.project ?? projectName(), stack)) {
     try {
       rmdirSync(dir);
     } catch {
@@ -155,15 +158,22 @@ export function removeStack(
 }
 
 /**
- * The folders a file backend (`file:///abs/path` or `file://~/path`, with optional `?settings`)
- * keeps for a stack of a project besides its checkpoint: backups/ and history/. None for any
- * other backend.
+ * The folder of a file backend (`file:///abs/path` or `file://~/path`, with optional
+ * `?settings`), or undefined for any other backend.
+ */
+export function fileBackendDir(url: string): string | undefined {
+  if (!url.startsWith("file://")) return undefined;
+  const path = url.slice("file://".length).split("?")[0]!;
+  return path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path;
+}
+
+/**
+ * The folders a file backend keeps for a stack of a project besides its checkpoint: backups/
+ * and history/. None for any other backend.
  */
 export function stackFolders(url: string, project: string, stack: string): string[] {
-  if (!url.startsWith("file://")) return [];
-  const path = url.slice("file://".length).split("?")[0]!;
-  const base = path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path;
-  return ["backups", "history"].map((kind) => join(base, ".pulumi", kind, project, stack));
+  const base = fileBackendDir(url);
+  return base === undefined ? [] : ["backups", "history"].map((kind) => join(base, ".pulumi", kind, project, stack));
 }
 
 /** Selects the stack, creating it (passphrase secrets) when new. */

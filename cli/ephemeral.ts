@@ -16,6 +16,7 @@ import {
   backendDir,
   engineEnv,
   installKubernetesPlugin,
+  projectName,
   removeStack,
   root,
   stateDir,
@@ -384,7 +385,7 @@ function clearLocks(stack: string): void {
   const locks = join(backendDir, ".pulumi", "locks");
   if (!existsSync(locks)) return;
   for (const org of readdirSync(locks)) {
-    const dir = join(locks, org, "kuar", stack);
+    const dir = join(locks, org, projectName(), stack);
     if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   }
 }

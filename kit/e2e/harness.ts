@@ -11,14 +11,15 @@ import { stringify } from "yaml";
 import { ppidFromStat, type Proc } from "../../cli/processes.js";
 import { clusterDir } from "../../providers/local/kwok.js";
 import {
-  backendDir,
   engineEnv,
+  fileBackendDir,
   installKubernetesPlugin,
   projectName,
   pulumi,
   removeStack,
   root,
   selectStack,
+  stackFolders,
   stateDir,
   toolchainBinDir,
   toolchainReady,
@@ -176,17 +177,16 @@ export function leftovers(ids: CaseIds): string[] {
   // In the project's file backend, a stack is its checkpoint (and the .bak Pulumi keeps when
   // the stack is removed without --remove-backups), a backup of every earlier checkpoint and
   // its update history (pkg/backend/diy/state.go removeStack, pulumi 3.248.0).
-  const fileBackend = env["PULUMI_BACKEND_URL"] === `file://${backendDir}`;
-  const inFileBackend = (s: string) =>
-    fileBackend
-      ? [
-          ...["", ".attrs", ".bak", ".bak.attrs"].map((x) =>
-            join(backendDir, ".pulumi", "stacks", projectName, `${s}.json${x}`),
-          ),
-          join(backendDir, ".pulumi", "backups", projectName, s),
-          join(backendDir, ".pulumi", "history", projectName, s),
-        ]
-      : [];
+  const url = env["PULUMI_BACKEND_URL"] ?? "";
+  const base = fileBackendDir(url);
+  const inFileBackend = (s: string) => [
+    ...(base === undefined
+      ? []
+      : ["", ".attrs", ".bak", ".bak.attrs"].map((x) =>
+          join(base, ".pulumi", "stacks", projectName(), `${s}.json${x}`),
+        )),
+    ...stackFolders(url, projectName(), s),
+  ];
   const files = [
     ...ids.stacks.flatMap((s) => [
       ...inFileBackend(s),
